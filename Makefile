@@ -1,0 +1,43 @@
+# Berth — build, test and benchmark targets. `make help` lists them.
+SHELL    := /bin/bash
+GO       ?= go
+BIN      := bin/berth
+PKGS     := ./...
+APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/berth-engine/berth/internal/daemon.Version=$(VERSION)
+
+.PHONY: help deps build test test-unit integration compat lint bench demo clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+deps: ## install the system packages Berth and its tests need (Debian, root)
+	@missing=$$(for p in $(APT_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
+	fi
+
+build: ## build bin/berth
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/berth
+
+test: deps build lint test-unit integration ## everything CI runs
+
+test-unit: ## unit tests (root ones included when run as root), with -race
+	$(GO) test -race -count=1 -timeout 20m ./internal/... ./cmd/...
+
+integration: build ## end-to-end tests: real daemons, runc, docker CLI
+	BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 40m -p 1 ./integration/...
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+bench: build ## side-by-side benchmarks (Berth vs Docker when installed)
+	bench/run.sh
+
+demo: deps build ## import a busybox image and run a container in it
+	scripts/demo.sh
+
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,62 @@
+package daemon
+
+import (
+	"context"
+	"os"
+	"os/signal"
+
+	"github.com/berth-engine/berth/internal/cli/command"
+	engine "github.com/berth-engine/berth/internal/daemon"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+)
+
+// RunFunc runs the engine until ctx is cancelled; setFlags holds the names
+// of the flags the user set, which daemon.json must not override.
+type RunFunc func(ctx context.Context, cfg engine.Config, setFlags map[string]bool) error
+
+// NewCommand returns `berth daemon`, which calls run (engine.Run in the
+// binary, a fake in tests).
+func NewCommand(run RunFunc) *cobra.Command {
+	var cfg engine.Config
+	var debug bool
+	cmd := &cobra.Command{
+		Use:   "daemon [OPTIONS]",
+		Short: "Run the Berth engine (a dockerd-compatible daemon)",
+		Args:  command.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			set := setFlags(cmd.Flags())
+			if debug && !set["log-level"] {
+				cfg.LogLevel = "debug"
+				set["log-level"] = true
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, unix.SIGTERM)
+			defer stop()
+			return run(ctx, cfg, set)
+		},
+	}
+	addFlags(cmd.Flags(), &cfg, &debug)
+	return cmd
+}
+
+func addFlags(fs *pflag.FlagSet, cfg *engine.Config, debug *bool) {
+	fs.StringVar(&cfg.DataRoot, "data-root", engine.DefaultDataRoot, "Root directory of persistent Berth state")
+	fs.StringVar(&cfg.ExecRoot, "exec-root", engine.DefaultExecRoot, "Root directory for execution state files")
+	fs.StringArrayVarP(&cfg.Hosts, "host", "H", nil, "Daemon socket(s) to connect to")
+	fs.StringVarP(&cfg.Pidfile, "pidfile", "p", "", "Path to use for daemon PID file")
+	fs.StringVar(&cfg.ConfigFile, "config-file", engine.DefaultConfigFile, "Daemon configuration file")
+	fs.StringVarP(&cfg.LogLevel, "log-level", "l", "info", `Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")`)
+	fs.BoolVarP(debug, "debug", "D", false, "Enable debug mode")
+	fs.StringVar(&cfg.DefaultRuntime, "default-runtime", "runc", "Default OCI runtime for containers")
+	fs.StringVarP(&cfg.Bridge, "bridge", "b", engine.DefaultBridge, "Attach containers to a network bridge")
+	fs.StringVar(&cfg.FixedCIDR, "fixed-cidr", "", "IPv4 subnet for the default bridge network")
+	fs.StringVar(&cfg.CgroupParent, "cgroup-parent", "", "Set parent cgroup for all containers")
+	fs.StringVarP(&cfg.StorageDriver, "storage-driver", "s", "", "Storage driver to use")
+}
+
+func setFlags(fs *pflag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	return set
+}

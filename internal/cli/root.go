@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/berth-engine/berth/internal/cli/command"
+	"github.com/berth-engine/berth/internal/cli/container"
+	daemoncmd "github.com/berth-engine/berth/internal/cli/daemon"
+	"github.com/berth-engine/berth/internal/cli/image"
+	"github.com/berth-engine/berth/internal/cli/system"
+	engine "github.com/berth-engine/berth/internal/daemon"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// globalOptions are the flags every command accepts.
+type globalOptions struct {
+	host     string
+	logLevel string
+	debug    bool
+}
+
+// NewRootCommand returns the `berth` command tree.
+func NewRootCommand() *cobra.Command {
+	return newRoot(command.New(), engine.Run)
+}
+
+// newRoot builds the tree on c; runDaemon backs `berth daemon`.
+func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc) *cobra.Command {
+	var g globalOptions
+	root := &cobra.Command{
+		Use:              "berth [OPTIONS] COMMAND [ARG...]",
+		Short:            "A self-sufficient runtime for containers",
+		SilenceErrors:    true,
+		SilenceUsage:     true,
+		TraverseChildren: true,
+		Args:             rootArgs,
+		RunE:             func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			c.Host = resolveHost(g.host)
+			if c.Host == command.DefaultHost {
+				c.AutoStart = autoStart
+			}
+			return nil
+		},
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	fs := root.PersistentFlags()
+	fs.StringVarP(&g.host, "host", "H", "", "Daemon socket to connect to")
+	fs.StringVar(&g.logLevel, "log-level", "info", `Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")`)
+	fs.BoolVarP(&g.debug, "debug", "D", false, "Enable debug mode")
+	fs.Bool("help", false, "Print usage")
+	root.SetFlagErrorFunc(command.FlagErrorFunc)
+	root.AddCommand(container.Commands(c)...)
+	root.AddCommand(image.Commands(c)...)
+	root.AddCommand(system.Commands(c)...)
+	root.AddCommand(container.NewContainerCommand(c), image.NewImageCommand(c), daemoncmd.NewCommand(runDaemon))
+	system.Version = engine.Version
+	polish(root)
+	return root
+}
+
+// resolveHost applies -H, then BERTH_HOST, then the default socket.
+// DOCKER_HOST is deliberately ignored: it points at Docker.
+func resolveHost(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if h := os.Getenv(command.HostEnv); h != "" {
+		return h
+	}
+	return command.DefaultHost
+}
+
+// rootArgs rejects unknown commands with docker's wording.
+func rootArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return command.StatusError{StatusCode: 1, Status: fmt.Sprintf(
+		"%s: unknown command: %s %s\n\nRun '%s --help' for more information",
+		cmd.Name(), cmd.Name(), args[0], cmd.Name())}
+}
+
+// polish gives every command docker's usage line (no "[flags]" suffix).
+func polish(cmd *cobra.Command) {
+	cmd.DisableFlagsInUseLine = true
+	for _, sub := range cmd.Commands() {
+		polish(sub)
+	}
+}
+
+// Execute runs the root command with os.Args and returns the process exit
+// code: the container's status for run/start -a, 125 for flag errors and
+// failed runs, 1 for other errors.
+func Execute() int {
+	c := command.New()
+	root := newRoot(c, engine.Run)
+	err := root.ExecuteContext(context.Background())
+	_ = c.Close()
+	return exitCode(err, c)
+}
+
+func exitCode(err error, c *command.CLI) int {
+	if err == nil {
+		return 0
+	}
+	var se command.StatusError
+	if errors.As(err, &se) {
+		if se.Status != "" {
+			fmt.Fprintln(c.Err, se.Status)
+		}
+		if se.StatusCode == 0 {
+			return 1
+		}
+		return se.StatusCode
+	}
+	if client.IsErrConnectionFailed(err) {
+		fmt.Fprintf(c.Err, "Cannot connect to the Berth daemon at %s. Is the berth daemon running?\n", c.Host)
+		return 1
+	}
+	fmt.Fprintln(c.Err, err)
+	return 1
+}

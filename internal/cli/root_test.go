@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/berth-engine/berth/internal/cli/command"
+	engine "github.com/berth-engine/berth/internal/daemon"
+)
+
+func execute(t *testing.T, run func(context.Context, engine.Config, map[string]bool) error, argv ...string) (int, string) {
+	t.Helper()
+	errOut := &bytes.Buffer{}
+	c := command.New()
+	c.Out, c.Err = &bytes.Buffer{}, errOut
+	root := newRoot(c, run)
+	root.SetArgs(argv)
+	return exitCode(root.Execute(), c), errOut.String()
+}
+
+func noDaemon(context.Context, engine.Config, map[string]bool) error { return errors.New("unexpected") }
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		argv   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"run", "--bogus", "x"}, 125, "unknown flag: --bogus\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'berth run --help' for more information\n"},
+		{[]string{"run"}, 1, "berth: 'berth run' requires at least 1 argument\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nSee 'berth run --help' for more information\n"},
+		{[]string{"bogus"}, 1, "berth: unknown command: berth bogus\n\nRun 'berth --help' for more information\n"},
+		{[]string{"tag", "a"}, 1, "berth: 'berth tag' requires 2 arguments\n\nUsage:  berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\nSee 'berth tag --help' for more information\n"},
+		{[]string{"-H", "unix:///nonexistent/berth.sock", "ps"}, 1, "Cannot connect to the Berth daemon at unix:///nonexistent/berth.sock. Is the berth daemon running?\n"},
+	}
+	for _, tt := range tests {
+		code, stderr := execute(t, noDaemon, tt.argv...)
+		if code != tt.code || stderr != tt.stderr {
+			t.Errorf("%q: exit %d stderr %q; want %d %q", tt.argv, code, stderr, tt.code, tt.stderr)
+		}
+	}
+}
+
+func TestResolveHost(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+	t.Setenv(command.HostEnv, "")
+	if got := resolveHost(""); got != command.DefaultHost {
+		t.Errorf("default: %q", got)
+	}
+	t.Setenv(command.HostEnv, "unix:///tmp/b.sock")
+	if got := resolveHost(""); got != "unix:///tmp/b.sock" {
+		t.Errorf("env: %q", got)
+	}
+	if got := resolveHost("tcp://127.0.0.1:2375"); got != "tcp://127.0.0.1:2375" {
+		t.Errorf("flag: %q", got)
+	}
+}
+
+func TestDaemonFlags(t *testing.T) {
+	var got engine.Config
+	var set map[string]bool
+	run := func(ctx context.Context, cfg engine.Config, s map[string]bool) error {
+		got, set = cfg, s
+		return nil
+	}
+	code, stderr := execute(t, run, "daemon", "--data-root", "/tmp/dr", "-H", "unix:///tmp/a.sock", "-H", "tcp://127.0.0.1:1",
+		"-D", "-b", "br9", "--fixed-cidr", "10.9.0.0/24", "-s", "native", "-p", "/tmp/p.pid")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := engine.Config{
+		DataRoot: "/tmp/dr", ExecRoot: engine.DefaultExecRoot, Hosts: []string{"unix:///tmp/a.sock", "tcp://127.0.0.1:1"},
+		Pidfile: "/tmp/p.pid", ConfigFile: engine.DefaultConfigFile, LogLevel: "debug", DefaultRuntime: "runc",
+		Bridge: "br9", FixedCIDR: "10.9.0.0/24", StorageDriver: "native",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("config = %+v\nwant %+v", got, want)
+	}
+	for _, f := range []string{"data-root", "host", "debug", "log-level", "bridge", "fixed-cidr", "storage-driver", "pidfile"} {
+		if !set[f] {
+			t.Errorf("setFlags lacks %q: %v", f, set)
+		}
+	}
+	if set["exec-root"] || set["config-file"] {
+		t.Errorf("setFlags has defaults: %v", set)
+	}
+}

@@ -1,0 +1,185 @@
+package container
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+
+	"github.com/berth-engine/berth/internal/runtime"
+)
+
+// AttachOptions select the streams of an attach request.
+type AttachOptions struct {
+	Stdin, Stdout, Stderr bool
+	// Multiplexed frames stdout/stderr with Docker's 8-byte stdcopy header
+	// (non-TTY containers).
+	Multiplexed bool
+}
+
+// attacher is one client attached to a container.
+type attacher struct {
+	opts   AttachOptions
+	client io.ReadWriteCloser
+	wmu    sync.Mutex
+	done   chan error
+	once   sync.Once
+}
+
+func (a *attacher) finish(err error) { a.once.Do(func() { a.done <- err; close(a.done) }) }
+
+// attachSet holds clients waiting for the next start.
+type attachSet struct {
+	mu      sync.Mutex
+	pending []*attacher
+}
+
+func (s *attachSet) add(a *attacher) {
+	s.mu.Lock()
+	s.pending = append(s.pending, a)
+	s.mu.Unlock()
+}
+
+func (s *attachSet) take() []*attacher {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pending
+	s.pending = nil
+	return p
+}
+
+func (s *attachSet) connectAll(ctx context.Context, sh *runtime.Shim, tty bool) {
+	for _, a := range s.take() {
+		a.connect(ctx, sh, tty)
+	}
+}
+
+func (s *attachSet) failAll(err error) {
+	for _, a := range s.take() {
+		a.finish(err)
+	}
+}
+
+// Attach relays the container's streams to client until the container's
+// output ends or the client goes away. client is the hijacked connection,
+// already answered with the upgrade header. If the container is not
+// running, the client is connected at its next start (docker run attaches
+// before it starts the container).
+func (s *Service) Attach(ctx context.Context, ref string, opts AttachOptions, client io.ReadWriteCloser) error {
+	c, err := s.store.get(ref)
+	if err != nil {
+		return err
+	}
+	a := &attacher{opts: opts, client: client, done: make(chan error, 1)}
+	if m := c.liveMonitor(); m != nil {
+		a.connect(ctx, m.shim, c.Config.Tty)
+	} else {
+		c.attach.add(a)
+	}
+	select {
+	case err := <-a.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// connect opens the shim streams and starts relaying; it returns once the
+// streams are connected, so output produced after Release is never lost.
+func (a *attacher) connect(ctx context.Context, sh *runtime.Shim, tty bool) {
+	var outs []struct {
+		conn net.Conn
+		kind byte
+	}
+	streams := []struct {
+		want bool
+		name string
+		kind byte
+	}{{a.opts.Stdout, "stdout", 1}, {a.opts.Stderr && !tty, "stderr", 2}}
+	for _, st := range streams {
+		if !st.want {
+			continue
+		}
+		conn, err := sh.Attach(ctx, st.name)
+		if err != nil {
+			a.finish(fmt.Errorf("attach %s: %w", st.name, err))
+			return
+		}
+		outs = append(outs, struct {
+			conn net.Conn
+			kind byte
+		}{conn, st.kind})
+	}
+	var stdin net.Conn
+	if a.opts.Stdin {
+		conn, err := sh.Attach(ctx, "stdin")
+		if err != nil {
+			a.finish(fmt.Errorf("attach stdin: %w", err))
+			return
+		}
+		stdin = conn
+	}
+	var wg sync.WaitGroup
+	for _, o := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer o.conn.Close()
+			a.copyOut(o.conn, o.kind)
+		}()
+	}
+	if stdin != nil {
+		go func() {
+			_, _ = io.Copy(stdin, a.client)
+			if uc, ok := stdin.(*net.UnixConn); ok {
+				_ = uc.CloseWrite()
+			} else {
+				_ = stdin.Close()
+			}
+			if len(outs) == 0 {
+				a.finish(nil)
+			}
+		}()
+	}
+	if len(outs) > 0 {
+		go func() {
+			wg.Wait()
+			if stdin != nil {
+				_ = stdin.Close()
+			}
+			a.finish(nil)
+		}()
+	}
+}
+
+func (a *attacher) copyOut(src net.Conn, kind byte) {
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if werr := a.write(kind, buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (a *attacher) write(kind byte, p []byte) error {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	if a.opts.Multiplexed {
+		var hdr [8]byte
+		hdr[0] = kind
+		binary.BigEndian.PutUint32(hdr[4:], uint32(len(p)))
+		if _, err := a.client.Write(hdr[:]); err != nil {
+			return err
+		}
+	}
+	_, err := a.client.Write(p)
+	return err
+}

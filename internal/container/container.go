@@ -1,0 +1,109 @@
+package container
+
+import (
+	"sync"
+	"time"
+
+	ctr "github.com/moby/moby/api/types/container"
+)
+
+// Container is the persistent record of one container plus the in-memory
+// machinery (lock, state-change broadcast) around it.
+type Container struct {
+	ID         string
+	Name       string // without the leading "/"
+	Created    time.Time
+	Path       string
+	Args       []string
+	Config     *ctr.Config
+	HostConfig *ctr.HostConfig
+	ImageID    string
+	ChainID    string // top layer of the image, parent of the rw layer
+	State      State
+	Network    *Endpoint `json:",omitempty"`
+	Driver     string
+	LogPath    string
+	HostsPath  string
+	ResolvPath string
+	HostnamePath string
+	RestartCount int
+
+	mu      sync.Mutex    // serializes lifecycle operations
+	changed chan struct{} // closed and replaced on every state change
+	attach  attachSet
+	monitor *monitor // live connection to the shim while running
+}
+
+// State is the container's runtime state as Docker reports it.
+type State struct {
+	Status     ctr.ContainerState
+	Pid        int
+	ExitCode   int
+	Error      string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	OOMKilled  bool
+	Removed    bool `json:"-"`
+	exits      int  // exits seen by this daemon, for wait next-exit
+}
+
+// Endpoint is the container's attachment to the default bridge.
+type Endpoint struct {
+	Bridge    string
+	NetNSPath string
+	IP        string
+	PrefixLen int
+	Gateway   string
+	MAC       string
+}
+
+func (c *Container) init() {
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+}
+
+// notify wakes every waiter; callers hold no particular lock, the channel
+// swap is guarded by stateMu.
+func (c *Container) notify() {
+	stateMu.Lock()
+	close(c.changed)
+	c.changed = make(chan struct{})
+	stateMu.Unlock()
+}
+
+// changes returns a channel closed at the next state change.
+func (c *Container) changes() <-chan struct{} {
+	stateMu.Lock()
+	defer stateMu.Unlock()
+	return c.changed
+}
+
+// snapshot returns a copy of the record's state under the state lock.
+func (c *Container) snapshot() State {
+	stateMu.Lock()
+	defer stateMu.Unlock()
+	return c.State
+}
+
+func (c *Container) setState(fn func(*State)) {
+	stateMu.Lock()
+	fn(&c.State)
+	stateMu.Unlock()
+}
+
+// stateMu guards State fields and the changed channel of every container;
+// state reads are tiny, so one lock keeps ps and inspect from ever blocking
+// behind a slow lifecycle operation (which holds c.mu instead).
+var stateMu sync.Mutex
+
+// Running reports whether the container's process is alive.
+func (s State) Running() bool { return s.Status == ctr.StateRunning }
+
+// ShortID is the 12-character form Docker prints.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

@@ -1,0 +1,120 @@
+package container
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/berth-engine/berth/internal/runtime"
+	"github.com/docker/go-units"
+	ctr "github.com/moby/moby/api/types/container"
+)
+
+// monitor is the daemon's live link to a running container's shim. done is
+// closed once the exit is recorded and the container's resources (network,
+// mount) are released.
+type monitor struct {
+	shim *runtime.Shim
+	done chan struct{}
+	once sync.Once
+}
+
+func newMonitor(sh *runtime.Shim) *monitor {
+	return &monitor{shim: sh, done: make(chan struct{})}
+}
+
+func (m *monitor) close() {
+	m.once.Do(func() {
+		if m.shim != nil {
+			_ = m.shim.Close()
+		}
+	})
+}
+
+// watch waits for the container to exit and records it.
+func (s *Service) watch(c *Container, m *monitor) {
+	st, err := m.shim.Wait(context.Background())
+	if err != nil {
+		// The shim connection broke: the daemon is shutting down, or the
+		// shim died. Fall back to the exit file it writes.
+		if es, ok, _ := runtime.ReadExitStatus(s.bundleDir(c.ID)); ok {
+			st, err = es, nil
+		}
+	}
+	if err != nil {
+		if s.closing() {
+			return // daemon shutdown: the container keeps running
+		}
+		s.log.Warn("lost shim, marking container exited", "container", c.ID, "err", err)
+		st = runtime.ExitStatus{Code: 255, ExitedAt: time.Now().UTC()}
+	}
+	s.exited(c, m, st)
+}
+
+// exited records an exit, tells waiters at once, then releases the
+// container's runtime resources (network, rootfs mount, runc state and
+// cgroup) in parallel; m.done closes when all of that is finished.
+func (s *Service) exited(c *Container, m *monitor, st runtime.ExitStatus) {
+	c.setState(func(cs *State) {
+		cs.Status = ctr.StateExited
+		cs.Pid = 0
+		cs.ExitCode = st.Code
+		cs.FinishedAt = st.ExitedAt
+		if cs.FinishedAt.IsZero() {
+			cs.FinishedAt = time.Now().UTC()
+		}
+		cs.exits++
+	})
+	c.notify()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		s.teardownNetwork(ctx, c)
+	}()
+	go func() {
+		defer wg.Done()
+		if m.shim != nil {
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			if err := m.shim.WaitClosed(wctx); err != nil {
+				s.log.Warn("shim did not finish", "container", c.ID, "err", err)
+			}
+			cancel()
+		}
+	}()
+	if err := s.cfg.RootFS.Unmount(ctx, c.ID); err != nil {
+		s.log.Warn("unmount rootfs", "container", c.ID, "err", err)
+	}
+	wg.Wait()
+	if err := s.store.save(c); err != nil {
+		s.log.Error("save container state", "container", c.ID, "err", err)
+	}
+	m.close()
+	close(m.done)
+	c.notify()
+	if c.HostConfig.AutoRemove {
+		if err := s.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
+			s.log.Warn("auto-remove", "container", c.ID, "err", err)
+		}
+	}
+}
+
+func logMaxSize(c *Container) int64 {
+	if v, ok := c.HostConfig.LogConfig.Config["max-size"]; ok {
+		if n, err := units.RAMInBytes(v); err == nil {
+			return n
+		}
+	}
+	return 10 << 20
+}
+
+func logMaxFiles(c *Container) int {
+	if v, ok := c.HostConfig.LogConfig.Config["max-file"]; ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 3
+}

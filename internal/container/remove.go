@@ -1,0 +1,70 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/containerd/errdefs"
+	ctr "github.com/moby/moby/api/types/container"
+)
+
+// RemoveOptions are the flags of DELETE /containers/{id}.
+type RemoveOptions struct {
+	Force         bool
+	RemoveVolumes bool
+}
+
+// Remove deletes a container: its rw layer, files, network and record.
+func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) error {
+	c, err := s.store.get(ref)
+	if err != nil {
+		return err
+	}
+	if m := c.liveMonitor(); m != nil {
+		if !opts.Force {
+			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove: %w", c.Name, errdefs.ErrConflict)
+		}
+		if err := stopWith(ctx, m, syscall.SIGKILL, 0); err != nil {
+			return err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snapshot().Removed {
+		return fmt.Errorf("No such container: %s: %w", ref, errdefs.ErrNotFound)
+	}
+	if c.monitor != nil {
+		<-c.monitor.done
+	}
+	c.setState(func(st *State) { st.Status = ctr.StateRemoving })
+	ctx = context.WithoutCancel(ctx)
+	if err := s.release(ctx, c); err != nil {
+		c.setState(func(st *State) { st.Status = ctr.StateDead; st.Error = err.Error() })
+		_ = s.store.save(c)
+		return err
+	}
+	if err := s.store.remove(c); err != nil {
+		return err
+	}
+	c.setState(func(st *State) { st.Removed = true })
+	c.notify()
+	return nil
+}
+
+// release frees everything a container holds on the host.
+func (s *Service) release(ctx context.Context, c *Container) error {
+	s.teardownNetwork(ctx, c)
+	if err := s.cfg.Network.Detach(ctx, c.ID); err != nil {
+		return err
+	}
+	if err := s.cfg.RootFS.Remove(ctx, c.ID); err != nil {
+		return fmt.Errorf("remove rootfs: %w", err)
+	}
+	_ = os.Remove(s.socketPath(c.ID))
+	if err := os.RemoveAll(s.bundleDir(c.ID)); err != nil {
+		return err
+	}
+	return os.RemoveAll(s.dataDir(c.ID))
+}

@@ -1,0 +1,90 @@
+package container
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/berth-engine/berth/internal/metadata"
+	"github.com/berth-engine/berth/internal/oci"
+)
+
+// Config wires a Service to its collaborators and directories.
+type Config struct {
+	Root         string // <data-root>/containers: logs, hosts files, rw layers
+	ExecRoot     string // <exec-root>: bundles, shim sockets (tmpfs)
+	ShimBinary   string
+	Runtime      string // OCI runtime binary
+	RuntimeRoot  string // runtime state dir (runc --root)
+	CgroupParent string
+	Images       ImageStore
+	RootFS       RootFS
+	Network      Networker
+	Log          *slog.Logger
+}
+
+// Service runs the container lifecycle.
+type Service struct {
+	cfg   Config
+	store    *store
+	log      *slog.Logger
+	shutdown chan struct{}
+	cgroupns bool // private cgroup namespaces (cgroup v2 hosts, as Docker)
+	stopOnce sync.Once
+}
+
+// New loads container records from db. Call Restore before serving.
+func New(db *metadata.DB, cfg Config) (*Service, error) {
+	for _, d := range []string{cfg.Root, filepath.Join(cfg.ExecRoot, "containers"), filepath.Join(cfg.ExecRoot, "s")} {
+		if err := os.MkdirAll(d, 0o710); err != nil {
+			return nil, err
+		}
+	}
+	st, err := newStore(db)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{cfg: cfg, store: st, log: log, shutdown: make(chan struct{}), cgroupns: oci.UnifiedCgroups()}, nil
+}
+
+func (s *Service) dataDir(id string) string   { return filepath.Join(s.cfg.Root, id) }
+func (s *Service) bundleDir(id string) string { return filepath.Join(s.cfg.ExecRoot, "containers", id) }
+func (s *Service) socketPath(id string) string {
+	return filepath.Join(s.cfg.ExecRoot, "s", id[:12]+".sock")
+}
+
+// Get returns the container named by ref (ID, name or ID prefix).
+func (s *Service) Get(ref string) (*Container, error) { return s.store.get(ref) }
+
+// All returns every container, newest first.
+func (s *Service) All() []*Container { return s.store.all() }
+
+// ImageInUse reports a container using image id ("" if none), for image
+// removal conflicts.
+func (s *Service) ImageInUse(id string) *Container {
+	for _, c := range s.store.all() {
+		if c.ImageID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// Close releases the Service's connections to shims; containers keep
+// running.
+func (s *Service) Close(ctx context.Context) {
+	s.stopOnce.Do(func() { close(s.shutdown) })
+	for _, c := range s.store.all() {
+		c.mu.Lock()
+		if c.monitor != nil {
+			c.monitor.close()
+		}
+		c.mu.Unlock()
+	}
+}

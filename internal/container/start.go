@@ -1,0 +1,212 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/berth-engine/berth/internal/oci"
+	"github.com/berth-engine/berth/internal/runtime"
+	"github.com/containerd/errdefs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	ctr "github.com/moby/moby/api/types/container"
+)
+
+// Start starts a created or stopped container. Attach clients registered
+// before the start receive all of its output.
+func (s *Service) Start(ctx context.Context, ref string) error {
+	c, err := s.store.get(ref)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.snapshot()
+	switch {
+	case st.Removed || st.Status == ctr.StateRemoving:
+		return fmt.Errorf("container %s is marked for removal and cannot be started: %w", c.ID, errdefs.ErrConflict)
+	case st.Running():
+		return fmt.Errorf("container %s already started: %w", c.ID, errdefs.ErrNotModified)
+	}
+	if c.monitor != nil { // previous run's exit handling still in progress
+		<-c.monitor.done
+	}
+	if err := s.start(ctx, c); err != nil {
+		s.failStart(c, err)
+		if c.HostConfig.AutoRemove {
+			go func() { _ = s.Remove(context.Background(), c.ID, RemoveOptions{Force: true}) }()
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
+	rootfs, err := s.cfg.RootFS.Mount(ctx, c.ID, c.ChainID)
+	if err != nil {
+		return fmt.Errorf("mount rootfs: %w", err)
+	}
+	netns, err := s.setupNetwork(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if retErr != nil {
+			s.teardownNetwork(context.WithoutCancel(ctx), c)
+		}
+	}()
+	spec, err := s.spec(c, rootfs, netns)
+	if err != nil {
+		return err
+	}
+	bundle := s.bundleDir(c.ID)
+	if err := writeBundle(bundle, spec); err != nil {
+		return err
+	}
+	sh, pid, err := runtime.Start(ctx, runtime.StartOptions{
+		ID: c.ID, Bundle: bundle, ShimBinary: s.cfg.ShimBinary,
+		Runtime: s.cfg.Runtime, RuntimeRoot: s.cfg.RuntimeRoot,
+		SocketPath: s.socketPath(c.ID),
+		Tty:        c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
+		LogPath: s.logPath(c), LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
+	})
+	if err != nil {
+		return err
+	}
+	m := newMonitor(sh)
+	c.monitor = m
+	c.attach.connectAll(ctx, sh, c.Config.Tty)
+	if err := sh.Release(ctx); err != nil {
+		s.log.Warn("release shim output", "container", c.ID, "err", err)
+	}
+	c.setState(func(st *State) {
+		*st = State{Status: ctr.StateRunning, Pid: pid, StartedAt: time.Now().UTC()}
+	})
+	if err := s.store.save(c); err != nil {
+		s.log.Error("save container state", "container", c.ID, "err", err)
+	}
+	c.notify()
+	go s.watch(c, m)
+	return nil
+}
+
+// failStart records a failed start the way Docker does: exit code 126/127
+// when the command cannot be run, 128 otherwise... reported as 125 by the CLI.
+func (s *Service) failStart(c *Container, err error) {
+	code := runtime.ExitCodeFromStartError(err)
+	c.setState(func(st *State) {
+		st.Status = ctr.StateExited
+		if c.State.StartedAt.IsZero() {
+			st.Status = ctr.StateCreated
+		}
+		st.ExitCode = code
+		st.Error = err.Error()
+		st.Pid = 0
+	})
+	_ = s.store.save(c)
+	c.attach.failAll(err)
+	c.notify()
+}
+
+func (s *Service) logPath(c *Container) string {
+	if c.HostConfig.LogConfig.Type == "none" {
+		return ""
+	}
+	return c.LogPath
+}
+
+func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, error) {
+	switch {
+	case c.HostConfig.NetworkMode.IsHost(), c.HostConfig.NetworkMode.IsNone():
+		return "", nil
+	}
+	ep, err := s.cfg.Network.Attach(ctx, c.ID)
+	if err != nil {
+		return "", fmt.Errorf("network setup: %w", err)
+	}
+	c.Network = ep
+	if err := s.writeHostFiles(c, net.ParseIP(ep.IP)); err != nil {
+		_ = s.cfg.Network.Detach(context.WithoutCancel(ctx), c.ID)
+		c.Network = nil
+		return "", err
+	}
+	return ep.NetNSPath, nil
+}
+
+func (s *Service) teardownNetwork(ctx context.Context, c *Container) {
+	if c.Network == nil {
+		return
+	}
+	if err := s.cfg.Network.Detach(ctx, c.ID); err != nil {
+		s.log.Warn("network teardown", "container", c.ID, "err", err)
+	}
+	c.Network = nil
+}
+
+func (s *Service) spec(c *Container, rootfs, netns string) (*specs.Spec, error) {
+	user, home, err := oci.ResolveUser(rootfs, c.Config.User)
+	if err != nil {
+		return nil, err
+	}
+	mode := "bridge"
+	switch {
+	case c.HostConfig.NetworkMode.IsHost():
+		mode = "host"
+	case c.HostConfig.NetworkMode.IsNone():
+		mode = "none"
+	}
+	cwd := c.Config.WorkingDir
+	if cwd == "" {
+		cwd = "/"
+	}
+	return oci.Generate(oci.Options{
+		ID: c.ID, Rootfs: rootfs, Readonly: c.HostConfig.ReadonlyRootfs,
+		Args: append([]string{c.Path}, c.Args...), Env: containerEnv(c, home), Cwd: cwd,
+		User: user, Hostname: c.Config.Hostname, Domainname: c.Config.Domainname,
+		Tty: c.Config.Tty, NetNSPath: netns, NetworkMode: mode,
+		HostsPath: c.HostsPath, ResolvConfPath: c.ResolvPath, HostnamePath: c.HostnamePath,
+		CgroupsPath: filepath.Join("/", s.cfg.CgroupParent, c.ID), CgroupNamespace: s.cgroupns,
+		ShmSize:     c.HostConfig.ShmSize,
+		Privileged:  c.HostConfig.Privileged,
+		CapAdd:      c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop,
+		Labels: c.Config.Labels,
+	})
+}
+
+// containerEnv adds HOME (from passwd, "/" when unknown) under the merged
+// config env; oci.Generate adds PATH, HOSTNAME and TERM beneath that.
+func containerEnv(c *Container, home string) []string {
+	if home == "" {
+		home = "/"
+	}
+	return mergeEnv([]string{"HOME=" + home}, c.Config.Env)
+}
+
+func writeBundle(dir string, spec *specs.Spec) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	_ = os.Remove(filepath.Join(dir, "exit.json"))
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return err
+	}
+	// The bundle lives on the exec-root tmpfs and is rewritten at every
+	// start, so a plain write is enough here.
+	return os.WriteFile(filepath.Join(dir, "config.json"), data, 0o600)
+}
+
+// IsStartError reports whether err is a failure to exec the command, for
+// the status code (Docker answers 400 for these).
+func isCommandError(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") || strings.Contains(msg, "permission denied")
+}
+
+var errStopped = errors.New("container stopped")

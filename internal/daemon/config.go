@@ -1,0 +1,26 @@
+package daemon
+
+// Config is the daemon's configuration: command-line flags mirror dockerd's,
+// and /etc/berth/daemon.json uses dockerd's key names.
+type Config struct {
+	DataRoot       string   `json:"data-root,omitempty"`
+	ExecRoot       string   `json:"exec-root,omitempty"`
+	Hosts          []string `json:"hosts,omitempty"`
+	Pidfile        string   `json:"pidfile,omitempty"`
+	ConfigFile     string   `json:"-"`
+	LogLevel       string   `json:"log-level,omitempty"`
+	DefaultRuntime string   `json:"default-runtime,omitempty"`
+	Bridge         string   `json:"bridge,omitempty"`         // -b/--bridge, default berth0
+	FixedCIDR      string   `json:"fixed-cidr,omitempty"`     // --fixed-cidr: subnet for the default bridge
+	CgroupParent   string   `json:"cgroup-parent,omitempty"`  // default /berth
+	StorageDriver  string   `json:"storage-driver,omitempty"` // overlay2 | native; default: overlay2 when supported
+}
+
+// Defaults for a system daemon.
+const (
+	DefaultDataRoot   = "/var/lib/berth"
+	DefaultExecRoot   = "/run/berth"
+	DefaultHost       = "unix:///run/berth/berth.sock"
+	DefaultConfigFile = "/etc/berth/daemon.json"
+	DefaultBridge     = "berth0"
+)

@@ -1,0 +1,279 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/berth-engine/berth/internal/atomicfile"
+	"github.com/berth-engine/berth/internal/container"
+	"github.com/berth-engine/berth/internal/content/local"
+	"github.com/berth-engine/berth/internal/image"
+	"github.com/berth-engine/berth/internal/metadata"
+	"github.com/berth-engine/berth/internal/network/bridge"
+	"github.com/berth-engine/berth/internal/server"
+	ctrrouter "github.com/berth-engine/berth/internal/server/router/container"
+	imgrouter "github.com/berth-engine/berth/internal/server/router/image"
+	sysrouter "github.com/berth-engine/berth/internal/server/router/system"
+	"github.com/containerd/errdefs"
+	"github.com/opencontainers/go-digest"
+)
+
+// Version is Berth's version, set at build time.
+var Version = "0.1.0-dev"
+
+// Daemon holds the running services.
+type Daemon struct {
+	cfg        Config
+	log        *slog.Logger
+	db         *metadata.DB
+	images     *image.Service
+	containers *container.Service
+	network    *bridge.Network
+	driver     string
+	started    time.Time
+}
+
+// Run starts the daemon and serves until ctx is cancelled. Containers keep
+// running after it returns.
+func Run(ctx context.Context, cfg Config, setFlags map[string]bool) error {
+	cfgFile := cfg.ConfigFile
+	if cfgFile == "" {
+		cfgFile = DefaultConfigFile
+	}
+	if err := LoadConfigFile(cfgFile, &cfg, setFlags, setFlags["config-file"]); err != nil {
+		return err
+	}
+	cfg.applyDefaults()
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+	d, err := start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	return d.serve(ctx)
+}
+
+func newLogger(level string) *slog.Logger {
+	l := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn,
+		"error": slog.LevelError, "fatal": slog.LevelError, "panic": slog.LevelError}[strings.ToLower(level)]
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr error) {
+	for _, dir := range []string{cfg.DataRoot, cfg.ExecRoot, filepath.Join(cfg.DataRoot, "network")} {
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			return nil, err
+		}
+	}
+	d := &Daemon{cfg: cfg, log: log, started: time.Now()}
+	defer func() {
+		if retErr != nil {
+			d.close()
+		}
+	}()
+	var err error
+	if d.db, err = metadata.Open(filepath.Join(cfg.DataRoot, "meta.db")); err != nil {
+		return nil, fmt.Errorf("%w (is another berth daemon using %s?)", err, cfg.DataRoot)
+	}
+	cs, err := local.New(filepath.Join(cfg.DataRoot, "content"))
+	if err != nil {
+		return nil, err
+	}
+	sn, err := newSnapshotter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.driver = sn.Name()
+	if d.images, err = image.New(ctx, d.db, cs, sn); err != nil {
+		return nil, err
+	}
+	if d.network, err = bridge.New(ctx, bridge.Config{
+		BridgeName: cfg.Bridge, Subnet: cfg.FixedCIDR,
+		StateFile: filepath.Join(cfg.DataRoot, "network", cfg.Bridge+".json"),
+		NetNSDir:  filepath.Join(cfg.ExecRoot, "netns"),
+		TableName: tableName(cfg.Bridge),
+	}); err != nil {
+		return nil, fmt.Errorf("default bridge network: %w", err)
+	}
+	runtimePath, err := exec.LookPath(cfg.DefaultRuntime)
+	if err != nil {
+		return nil, fmt.Errorf("OCI runtime %q: %w", cfg.DefaultRuntime, err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	if d.containers, err = container.New(d.db, container.Config{
+		Root: filepath.Join(cfg.DataRoot, "containers"), ExecRoot: cfg.ExecRoot,
+		ShimBinary: self, Runtime: runtimePath, RuntimeRoot: filepath.Join(cfg.ExecRoot, "runc"),
+		CgroupParent: cfg.CgroupParent, Images: d.images, RootFS: sn,
+		Network: netAdapter{d.network}, Log: log,
+	}); err != nil {
+		return nil, err
+	}
+	d.restore(ctx)
+	return d, nil
+}
+
+// restore reconnects running containers, then frees what crashed work left
+// behind: network namespaces and veths of gone containers, unreferenced
+// layers and blobs.
+func (d *Daemon) restore(ctx context.Context) {
+	running := d.containers.Restore(ctx)
+	keep := map[string]bool{}
+	for id, ep := range running {
+		keep[id] = true
+		if ep != nil {
+			d.network.Restore(id, net.ParseIP(ep.IP))
+		}
+	}
+	if err := d.network.Prune(ctx, keep); err != nil {
+		d.log.Warn("prune network leftovers", "err", err)
+	}
+	if err := d.images.GC(ctx); err != nil {
+		d.log.Warn("image garbage collection", "err", err)
+	}
+}
+
+func tableName(bridgeName string) string {
+	if bridgeName == DefaultBridge {
+		return "berth"
+	}
+	return "berth-" + bridgeName
+}
+
+func (d *Daemon) serve(ctx context.Context) error {
+	srv := server.New(d.log, Version,
+		sysrouter.Routes(d),
+		ctrrouter.Routes(d.containers, func(ctx context.Context, ref string) (string, bool) {
+			img, err := d.images.Get(ctx, ref)
+			if err != nil {
+				return "", false
+			}
+			return img.ID.String(), true
+		}),
+		imgrouter.Routes(d.images, d.imageInUse),
+	)
+	listeners, err := d.listen()
+	if err != nil {
+		return err
+	}
+	if d.cfg.Pidfile != "" {
+		if err := atomicfile.Write(d.cfg.Pidfile, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+			return err
+		}
+		defer os.Remove(d.cfg.Pidfile)
+	}
+	errc := make(chan error, len(listeners))
+	var wg sync.WaitGroup
+	for _, l := range listeners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errc <- srv.Serve(l)
+		}()
+	}
+	d.log.Info("berth daemon ready", "hosts", d.cfg.Hosts, "data-root", d.cfg.DataRoot, "storage-driver", d.driver, "bridge", d.cfg.Bridge, "subnet", d.network.Subnet().String())
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	for _, l := range listeners {
+		_ = l.Close()
+	}
+	wg.Wait()
+	return err
+}
+
+func (d *Daemon) listen() ([]net.Listener, error) {
+	var out []net.Listener
+	for _, h := range d.cfg.Hosts {
+		proto, addr, ok := strings.Cut(h, "://")
+		if !ok || proto != "unix" {
+			for _, l := range out {
+				l.Close()
+			}
+			return nil, fmt.Errorf("unsupported host %q: only unix:// sockets are served: %w", h, errdefs.ErrInvalidArgument)
+		}
+		l, err := listenUnix(addr)
+		if err != nil {
+			for _, l := range out {
+				l.Close()
+			}
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// listenUnix replaces a stale socket (but never a live daemon's) and
+// restricts it to root and the "berth" (or "docker") group, mode 0660.
+func listenUnix(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("another daemon is already listening on %s: %w", path, errdefs.ErrConflict)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	gid := 0
+	for _, name := range []string{"berth", "docker"} {
+		if g, err := user.LookupGroup(name); err == nil {
+			gid, _ = strconv.Atoi(g.Gid)
+			break
+		}
+	}
+	if err := os.Chown(path, 0, gid); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (d *Daemon) close() {
+	if d.containers != nil {
+		d.containers.Close(context.Background())
+	}
+	if d.db != nil {
+		_ = d.db.Close()
+	}
+}
+
+func (d *Daemon) imageInUse(id digest.Digest) string {
+	c := d.containers.ImageInUse(id.String())
+	if c == nil {
+		return ""
+	}
+	state := "stopped"
+	if c.State.Running() {
+		state = "running"
+	}
+	return state + " container " + container.ShortID(c.ID)
+}

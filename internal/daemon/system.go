@@ -1,0 +1,102 @@
+package daemon
+
+import (
+	"context"
+	"os"
+	goruntime "runtime"
+	"strings"
+
+	"github.com/berth-engine/berth/internal/server"
+	"github.com/moby/moby/api/types/system"
+	"golang.org/x/sys/unix"
+)
+
+// Version answers GET /version.
+func (d *Daemon) Version(context.Context) system.VersionResponse {
+	kernel := kernelVersion()
+	return system.VersionResponse{
+		Platform: system.PlatformInfo{Name: "Berth Engine"},
+		Version:  Version, APIVersion: server.APIVersion, MinAPIVersion: server.MinAPIVersion,
+		Os: goruntime.GOOS, Arch: goruntime.GOARCH, GoVersion: goruntime.Version(), KernelVersion: kernel,
+		Components: []system.ComponentVersion{
+			{Name: "Engine", Version: Version, Details: map[string]string{
+				"ApiVersion": server.APIVersion, "MinAPIVersion": server.MinAPIVersion, "Os": goruntime.GOOS,
+				"Arch": goruntime.GOARCH, "GoVersion": goruntime.Version(), "KernelVersion": kernel,
+			}},
+		},
+	}
+}
+
+// Info answers GET /info.
+func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
+	var running, paused, stopped int
+	for _, c := range d.containers.All() {
+		switch st := c.State; {
+		case st.Running():
+			running++
+		default:
+			stopped++
+		}
+	}
+	imgs, err := d.images.List(ctx)
+	if err != nil {
+		return system.Info{}, err
+	}
+	host, _ := os.Hostname()
+	var si unix.Sysinfo_t
+	_ = unix.Sysinfo(&si)
+	return system.Info{
+		ID: d.id(), Containers: running + paused + stopped, ContainersRunning: running,
+		ContainersPaused: paused, ContainersStopped: stopped, Images: len(imgs),
+		Driver: d.driver, DockerRootDir: d.cfg.DataRoot, Name: host,
+		KernelVersion: kernelVersion(), OperatingSystem: osName(), OSType: "linux",
+		Architecture: machine(), NCPU: goruntime.NumCPU(), MemTotal: int64(si.Totalram) * int64(si.Unit),
+		ServerVersion: Version, LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
+		CgroupVersion: cgroupVersion(), DefaultRuntime: d.cfg.DefaultRuntime,
+		SecurityOptions: []string{"name=seccomp,profile=builtin"},
+		Runtimes:        map[string]system.RuntimeWithStatus{d.cfg.DefaultRuntime: {}},
+		IndexServerAddress: "https://index.docker.io/v1/",
+		Plugins: system.PluginsInfo{Volume: []string{"local"}, Network: []string{"bridge", "host", "none"},
+			Log: []string{"json-file", "none"}},
+		MemoryLimit: true, SwapLimit: true, CPUCfsPeriod: true, CPUCfsQuota: true, CPUShares: true,
+		CPUSet: true, PidsLimit: true, IPv4Forwarding: true, OomKillDisable: cgroupVersion() == "1",
+	}, nil
+}
+
+func (d *Daemon) id() string {
+	return "berth-" + strings.ReplaceAll(d.cfg.DataRoot, "/", "-")
+}
+
+func kernelVersion() string {
+	var u unix.Utsname
+	_ = unix.Uname(&u)
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+func machine() string {
+	var u unix.Utsname
+	_ = unix.Uname(&u)
+	return unix.ByteSliceToString(u.Machine[:])
+}
+
+func osName() string {
+	data, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		return "Linux"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return "Linux"
+}
+
+// cgroupVersion is "2" on a unified hierarchy, "1" on v1 and hybrid hosts.
+func cgroupVersion() string {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return "2"
+	}
+	return "1"
+}

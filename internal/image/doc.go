@@ -1,0 +1,25 @@
+// Package image is the image service: import, resolve, list, tag and
+// delete images, and convert them to the Docker API's image types.
+//
+// An image is its config blob: the image ID is the sha256 of the config
+// bytes exactly as stored in the content store (for pulled images, exactly
+// as the registry served them). Its filesystem is a chain of snapshot
+// layers named by OCI chain ID, shared by every image whose chain contains
+// them.
+//
+// Persistence (internal/metadata, schema v1):
+//
+//	images/<image-id>     → record (JSON): config digest, RepoTags and
+//	                        RepoDigests (normalized), diff IDs, chain IDs,
+//	                        referenced blobs, created, size, last tag time
+//	refs/<normalized-ref> → image ID (plain string), e.g.
+//	                        "docker.io/library/busybox:latest" → "sha256:…"
+//
+// refs and the records' RepoTags/RepoDigests change in the same bbolt
+// transaction. Metadata is written after the data it names (layers, blobs)
+// and removed before it; GC at daemon start frees data that no record
+// names, which is all an interrupted import or delete can leave.
+//
+// It imports internal/archive, internal/content/local, internal/metadata
+// and internal/snapshot; nothing imports it but the daemon and API routers.
+package image

@@ -1,0 +1,87 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/containerd/errdefs"
+)
+
+// ExitFile is the name of the exit status file the shim writes in the bundle.
+const ExitFile = "exit.json"
+
+// ExitStatus is how a container ended. Code is 128+Signal when a signal
+// killed it, as Docker reports.
+type ExitStatus struct {
+	Code     int       `json:"code"`
+	ExitedAt time.Time `json:"exitedAt"`
+	Signal   int       `json:"signal,omitempty"`
+}
+
+// ReadExitStatus reads <bundle>/exit.json; false if the shim has not written
+// it (the container has not exited, or the shim died first).
+func ReadExitStatus(bundle string) (ExitStatus, bool, error) {
+	var st ExitStatus
+	data, err := os.ReadFile(filepath.Join(bundle, ExitFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, err
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		return st, false, fmt.Errorf("%s: %v: %w", ExitFile, err, errdefs.ErrDataLoss)
+	}
+	return st, true, nil
+}
+
+// StartError is the OCI runtime's failure to start a container, with its
+// message as the runtime printed it and the exit code Docker reports for it.
+type StartError struct {
+	Msg      string
+	ExitCode int // 127 command not found, 126 not executable, else 125
+}
+
+func (e *StartError) Error() string { return e.Msg }
+
+// Unwrap classifies the error: a bad command is the caller's invalid
+// argument (Docker answers 400), anything else is unknown (500).
+func (e *StartError) Unwrap() error {
+	if e.ExitCode == 125 {
+		return errdefs.ErrUnknown
+	}
+	return errdefs.ErrInvalidArgument
+}
+
+// newStartError classifies the runtime's message where it is born: the OCI
+// runtime is another program and its message is the only signal, matched
+// the way Docker matches it.
+func newStartError(msg string) *StartError {
+	code := 125
+	switch {
+	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+		code = 127
+	case strings.Contains(msg, syscall.EACCES.Error()):
+		code = 126
+	}
+	return &StartError{Msg: msg, ExitCode: code}
+}
+
+// ExitCodeFromStartError maps an error from Start to the exit code Docker
+// reports for a container that failed to start: 127 (command not found), 126
+// (permission denied) or 125; 0 for nil.
+func ExitCodeFromStartError(err error) int {
+	if err == nil {
+		return 0
+	}
+	if se, ok := errors.AsType[*StartError](err); ok {
+		return se.ExitCode
+	}
+	return 125
+}

@@ -1,0 +1,115 @@
+package shim
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/errdefs"
+)
+
+// run creates the container's stdio and runs `runc run --detach`,
+// returning the init process's pid.
+func (s *shim) run() (int, error) {
+	io, err := s.setupIO()
+	if err != nil {
+		return 0, err
+	}
+	defer io.closeChildEnds()
+	args := []string{"run", "--detach", "--pid-file", s.bundlePath(pidFile)}
+	if io.console != nil {
+		args = append(args, "--console-socket", io.console.path)
+	}
+	args = append(args, "--bundle", s.opts.Bundle, s.opts.ID)
+	os.Remove(s.bundlePath(runcLog)) // the error we report must be this run's
+	logArgs := []string{"--log", s.bundlePath(runcLog), "--log-format", "json"}
+	cmd := s.runtimeCmd(append(logArgs, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.child[0], io.child[1], io.child[2]
+	if io.console != nil {
+		cmd.Stderr = &stderr
+	}
+	if err := cmd.Run(); err != nil {
+		return 0, s.runtimeError(err, stderr.Bytes())
+	}
+	if io.console != nil {
+		if err := s.receivePty(io.console); err != nil {
+			return 0, err
+		}
+	}
+	return readPid(s.bundlePath(pidFile))
+}
+
+// runtimeCmd runs the OCI runtime; args may start with global flags.
+func (s *shim) runtimeCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(s.opts.Runtime, append([]string{"--root", s.opts.RuntimeRoot}, args...)...)
+	cmd.Dir = "/" // the bundle may be removed while runc delete runs
+	return cmd
+}
+
+// runtimeDelete removes the runtime's state and the container's cgroup. It
+// logs to stderr (captured), not to the bundle, which may be gone already.
+func (s *shim) runtimeDelete() {
+	cmd := s.runtimeCmd("delete", "--force", s.opts.ID)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		slog.Warn("runtime delete", "err", err, "out", string(out))
+	}
+}
+
+func (s *shim) bundlePath(name string) string {
+	return filepath.Join(s.opts.Bundle, name)
+}
+
+// runtimeError builds the start error from the runtime's last logged error,
+// passing its message through unchanged (the daemon maps it to 126/127).
+func (s *shim) runtimeError(err error, stderr []byte) error {
+	if msg := lastLoggedError(s.bundlePath(runcLog)); msg != "" {
+		return fmt.Errorf("%s", msg)
+	}
+	if line := lastLine(stderr); line != "" {
+		return fmt.Errorf("%s", line)
+	}
+	return fmt.Errorf("%s run: %w", s.opts.Runtime, err)
+}
+
+// lastLoggedError returns the message of the last error in runc's JSON log.
+func lastLoggedError(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var msg string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1024*1024)
+	for sc.Scan() {
+		var e struct{ Level, Msg string }
+		if json.Unmarshal(sc.Bytes(), &e) == nil && (e.Level == "error" || e.Level == "fatal") {
+			msg = e.Msg
+		}
+	}
+	return msg
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+func readPid(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("runtime pid file: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("runtime pid file %q: %w", data, errdefs.ErrUnknown)
+	}
+	return pid, nil
+}

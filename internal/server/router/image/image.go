@@ -1,0 +1,175 @@
+// Package image serves the /images endpoints.
+package image
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/berth-engine/berth/internal/image"
+	"github.com/berth-engine/berth/internal/server/httputil"
+	"github.com/containerd/errdefs"
+	"github.com/opencontainers/go-digest"
+	apiimage "github.com/moby/moby/api/types/image"
+)
+
+// Backend is the image service as the API needs it.
+type Backend interface {
+	Import(ctx context.Context, r io.Reader, opts image.ImportOptions) (*image.Image, error)
+	Get(ctx context.Context, refOrID string) (*image.Image, error)
+	List(ctx context.Context) ([]*image.Image, error)
+	Tag(ctx context.Context, refOrID, newRef string) error
+	Delete(ctx context.Context, refOrID string, force bool, inUse func(id digest.Digest) string) ([]apiimage.DeleteResponse, error)
+	InspectResponse(img *image.Image) apiimage.InspectResponse
+	Summary(img *image.Image) apiimage.Summary
+}
+
+// InUse names a container using an image ("" when none).
+type InUse func(id digest.Digest) string
+
+type router struct {
+	b     Backend
+	inUse InUse
+}
+
+// Routes returns the image route group.
+func Routes(b Backend, inUse InUse) []httputil.Route {
+	r := router{b: b, inUse: inUse}
+	return []httputil.Route{
+		{Method: http.MethodPost, Path: "/images/create", Handler: r.postImagesCreate},
+		{Method: http.MethodGet, Path: "/images/json", Handler: r.getImagesJSON},
+		{Method: http.MethodGet, Path: "/images/{name:.*}/json", Handler: r.getImagesByName},
+		{Method: http.MethodPost, Path: "/images/{name:.*}/tag", Handler: r.postImagesTag},
+		{Method: http.MethodDelete, Path: "/images/{name:.*}", Handler: r.deleteImages},
+	}
+}
+
+// postImagesCreate imports a rootfs tarball (fromSrc=-). Pulling
+// (fromImage) arrives with registry support.
+func (r router) postImagesCreate(ctx context.Context, w http.ResponseWriter, req *http.Request, _ map[string]string) error {
+	if img := req.Form.Get("fromImage"); img != "" {
+		return fmt.Errorf("pull access denied for %s: pulling from registries is not supported by this berth yet (use import or load): %w", img, errdefs.ErrNotImplemented)
+	}
+	src := req.Form.Get("fromSrc")
+	if src != "-" {
+		if src == "" {
+			return fmt.Errorf("either fromImage or fromSrc is required: %w", errdefs.ErrInvalidArgument)
+		}
+		return fmt.Errorf("importing from a URL is not supported yet: %w", errdefs.ErrNotImplemented)
+	}
+	ref := req.Form.Get("repo")
+	if tag := req.Form.Get("tag"); ref != "" && tag != "" {
+		ref += ":" + tag
+	}
+	img, err := r.b.Import(ctx, req.Body, image.ImportOptions{
+		Ref: ref, Message: req.Form.Get("message"), Changes: req.Form["changes"], Platform: req.Form.Get("platform"),
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	return json.NewEncoder(w).Encode(map[string]string{"status": img.ID.String()})
+}
+
+func (r router) getImagesJSON(ctx context.Context, w http.ResponseWriter, req *http.Request, _ map[string]string) error {
+	filters, err := httputil.Filters(req)
+	if err != nil {
+		return err
+	}
+	imgs, err := r.b.List(ctx)
+	if err != nil {
+		return err
+	}
+	out := []apiimage.Summary{}
+	for _, img := range imgs {
+		sum := r.b.Summary(img)
+		ok, err := matchImage(sum, filters)
+		if err != nil {
+			return err
+		}
+		if ok {
+			out = append(out, sum)
+		}
+	}
+	return httputil.WriteJSON(w, http.StatusOK, out)
+}
+
+func matchImage(s apiimage.Summary, f map[string][]string) (bool, error) {
+	for k, vals := range f {
+		switch k {
+		case "dangling":
+			for _, v := range vals {
+				if (v == "true" || v == "1") != (len(s.RepoTags) == 0) {
+					return false, nil
+				}
+			}
+		case "reference":
+			if !anyRef(s.RepoTags, vals) {
+				return false, nil
+			}
+		case "label":
+			for _, v := range vals {
+				k, want, has := strings.Cut(v, "=")
+				got, ok := s.Labels[k]
+				if !ok || has && got != want {
+					return false, nil
+				}
+			}
+		default:
+			return false, fmt.Errorf("invalid filter '%s': %w", k, errdefs.ErrInvalidArgument)
+		}
+	}
+	return true, nil
+}
+
+func anyRef(tags, patterns []string) bool {
+	for _, t := range tags {
+		repo, _, _ := strings.Cut(t, ":")
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, t); ok {
+				return true
+			}
+			if ok, _ := path.Match(p, repo); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (r router) getImagesByName(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
+	img, err := r.b.Get(ctx, vars["name"])
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, r.b.InspectResponse(img))
+}
+
+func (r router) postImagesTag(ctx context.Context, w http.ResponseWriter, req *http.Request, vars map[string]string) error {
+	repo, tag := req.Form.Get("repo"), req.Form.Get("tag")
+	if repo == "" {
+		return fmt.Errorf("repository name must have at least one component: %w", errdefs.ErrInvalidArgument)
+	}
+	ref := repo
+	if tag != "" {
+		ref += ":" + tag
+	}
+	if err := r.b.Tag(ctx, vars["name"], ref); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+func (r router) deleteImages(ctx context.Context, w http.ResponseWriter, req *http.Request, vars map[string]string) error {
+	items, err := r.b.Delete(ctx, vars["name"], httputil.BoolValue(req, "force"), r.inUse)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, items)
+}
