@@ -10,21 +10,21 @@ import (
 // Container is the persistent record of one container plus the in-memory
 // machinery (lock, state-change broadcast) around it.
 type Container struct {
-	ID         string
-	Name       string // without the leading "/"
-	Created    time.Time
-	Path       string
-	Args       []string
-	Config     *ctr.Config
-	HostConfig *ctr.HostConfig
-	ImageID    string
-	ChainID    string // top layer of the image, parent of the rw layer
-	State      State
-	Network    *Endpoint `json:",omitempty"`
-	Driver     string
-	LogPath    string
-	HostsPath  string
-	ResolvPath string
+	ID           string
+	Name         string // without the leading "/"
+	Created      time.Time
+	Path         string
+	Args         []string
+	Config       *ctr.Config
+	HostConfig   *ctr.HostConfig
+	ImageID      string
+	ChainID      string // top layer of the image, parent of the rw layer
+	State        State
+	Network      *Endpoint `json:",omitempty"`
+	Driver       string
+	LogPath      string
+	HostsPath    string
+	ResolvPath   string
 	HostnamePath string
 	RestartCount int
 

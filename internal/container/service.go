@@ -27,7 +27,7 @@ type Config struct {
 
 // Service runs the container lifecycle.
 type Service struct {
-	cfg   Config
+	cfg      Config
 	store    *store
 	log      *slog.Logger
 	shutdown chan struct{}

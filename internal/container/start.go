@@ -14,8 +14,8 @@ import (
 	"github.com/berth-engine/berth/internal/oci"
 	"github.com/berth-engine/berth/internal/runtime"
 	"github.com/containerd/errdefs"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	ctr "github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Start starts a created or stopped container. Attach clients registered
@@ -172,9 +172,9 @@ func (s *Service) spec(c *Container, rootfs, netns string) (*specs.Spec, error) 
 		Tty: c.Config.Tty, NetNSPath: netns, NetworkMode: mode,
 		HostsPath: c.HostsPath, ResolvConfPath: c.ResolvPath, HostnamePath: c.HostnamePath,
 		CgroupsPath: filepath.Join("/", s.cfg.CgroupParent, c.ID), CgroupNamespace: s.cgroupns,
-		ShmSize:     c.HostConfig.ShmSize,
-		Privileged:  c.HostConfig.Privileged,
-		CapAdd:      c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop,
+		ShmSize:    c.HostConfig.ShmSize,
+		Privileged: c.HostConfig.Privileged,
+		CapAdd:     c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop,
 		Labels: c.Config.Labels,
 	})
 }

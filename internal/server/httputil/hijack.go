@@ -46,4 +46,5 @@ func (h *hijacked) CloseWrite() error {
 	}
 	return nil
 }
+
 var noDeadline time.Time

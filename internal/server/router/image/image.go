@@ -13,8 +13,8 @@ import (
 	"github.com/berth-engine/berth/internal/image"
 	"github.com/berth-engine/berth/internal/server/httputil"
 	"github.com/containerd/errdefs"
-	"github.com/opencontainers/go-digest"
 	apiimage "github.com/moby/moby/api/types/image"
+	"github.com/opencontainers/go-digest"
 )
 
 // Backend is the image service as the API needs it.
