@@ -19,6 +19,7 @@ type Container struct {
 	HostConfig   *ctr.HostConfig
 	ImageID      string
 	ChainID      string // top layer of the image, parent of the rw layer
+	ImageArch    string // the image architecture (selects seccomp ABIs)
 	State        State
 	Network      *Endpoint `json:",omitempty"`
 	Driver       string

@@ -64,7 +64,7 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	}
 	c := &Container{
 		ID: id, Name: name, Created: time.Now().UTC(), Path: args[0], Args: args[1:],
-		Config: cfg, HostConfig: hc, ImageID: img.ID.String(), ChainID: img.ChainID,
+		Config: cfg, HostConfig: hc, ImageID: img.ID.String(), ChainID: img.ChainID, ImageArch: img.Config.Architecture,
 		Driver: s.cfg.RootFS.Name(),
 		State:  State{Status: ctr.StateCreated},
 	}

@@ -66,13 +66,31 @@ func (s *Service) exited(c *Container, m *monitor, st runtime.ExitStatus) {
 		}
 		cs.exits++
 	})
+	if c.HostConfig.AutoRemove {
+		s.autoRemove(c, m)
+		return
+	}
 	c.notify()
+	s.releaseRuntime(c, m)
+	if err := s.store.save(c); err != nil {
+		s.log.Error("save container state", "container", c.ID, "err", err)
+	}
+	m.close()
+	close(m.done)
+	c.notify()
+}
+
+// releaseRuntime frees what a stopped container still holds: network,
+// rootfs mount, and (through the shim) runc state and cgroup.
+func (s *Service) releaseRuntime(c *Container, m *monitor) {
+	t0 := time.Now()
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		s.teardownNetwork(ctx, c)
+		s.log.Debug("exit step", "container", ShortID(c.ID), "step", "network", "at", time.Since(t0))
 	}()
 	go func() {
 		defer wg.Done()
@@ -82,22 +100,43 @@ func (s *Service) exited(c *Container, m *monitor, st runtime.ExitStatus) {
 				s.log.Warn("shim did not finish", "container", c.ID, "err", err)
 			}
 			cancel()
+			s.log.Debug("exit step", "container", ShortID(c.ID), "step", "shim closed", "at", time.Since(t0))
 		}
 	}()
 	if err := s.cfg.RootFS.Unmount(ctx, c.ID); err != nil {
 		s.log.Warn("unmount rootfs", "container", c.ID, "err", err)
 	}
 	wg.Wait()
-	if err := s.store.save(c); err != nil {
-		s.log.Error("save container state", "container", c.ID, "err", err)
+	s.log.Debug("runtime released", "container", ShortID(c.ID), "took", time.Since(t0))
+}
+
+// autoRemove removes a --rm container as soon as it exits: the record goes
+// first, so waiters for "removed" (docker run --rm) are answered at once,
+// and the host resources are released right after. A crash in between is
+// repaired at the next start by gcOrphans.
+func (s *Service) autoRemove(c *Container, m *monitor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer func() {
+		m.close()
+		close(m.done)
+	}()
+	if c.snapshot().Removed {
+		return
 	}
-	m.close()
-	close(m.done)
+	c.setState(func(st *State) { st.Status = ctr.StateRemoving })
+	if err := s.store.remove(c); err != nil {
+		s.log.Error("auto-remove", "container", c.ID, "err", err)
+		c.setState(func(st *State) { st.Status = ctr.StateExited })
+		c.notify()
+		s.releaseRuntime(c, m)
+		return
+	}
+	c.setState(func(st *State) { st.Removed = true })
 	c.notify()
-	if c.HostConfig.AutoRemove {
-		if err := s.Remove(ctx, c.ID, RemoveOptions{}); err != nil {
-			s.log.Warn("auto-remove", "container", c.ID, "err", err)
-		}
+	s.releaseRuntime(c, m)
+	if err := s.release(context.Background(), c); err != nil {
+		s.log.Warn("auto-remove cleanup", "container", c.ID, "err", err)
 	}
 }
 

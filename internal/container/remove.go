@@ -22,7 +22,9 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 	if err != nil {
 		return err
 	}
+	killed := false
 	if m := c.liveMonitor(); m != nil {
+		killed = true
 		if !opts.Force {
 			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove: %w", c.Name, errdefs.ErrConflict)
 		}
@@ -33,6 +35,9 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snapshot().Removed {
+		if killed { // a --rm container removed itself once killed
+			return nil
+		}
 		return fmt.Errorf("No such container: %s: %w", ref, errdefs.ErrNotFound)
 	}
 	if c.monitor != nil {

@@ -2,6 +2,9 @@ package container
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/berth-engine/berth/internal/runtime"
@@ -44,7 +47,54 @@ func (s *Service) Restore(ctx context.Context) map[string]*Endpoint {
 		running[c.ID] = c.Network
 		go s.watch(c, m)
 	}
+	s.gcOrphans(ctx)
 	return running
+}
+
+// gcOrphans removes what containers without a record left behind: a crash
+// between deleting a record and releasing its resources (auto-remove does
+// the latter after answering), or a crash in the middle of a create.
+func (s *Service) gcOrphans(ctx context.Context) {
+	known := func(id string) bool { _, err := s.store.get(id); return err == nil && len(id) == 64 }
+	if ents, err := os.ReadDir(s.cfg.Root); err == nil {
+		for _, e := range ents {
+			if id := e.Name(); e.IsDir() && !known(id) && validID(id) {
+				s.log.Info("removing orphaned container files", "container", id)
+				_ = s.cfg.RootFS.Remove(ctx, id)
+				_ = os.RemoveAll(filepath.Join(s.cfg.Root, id))
+			}
+		}
+	}
+	if ents, err := os.ReadDir(filepath.Join(s.cfg.ExecRoot, "containers")); err == nil {
+		for _, e := range ents {
+			if id := e.Name(); !known(id) && validID(id) {
+				_ = os.RemoveAll(s.bundleDir(id))
+			}
+		}
+	}
+	if ents, err := os.ReadDir(s.cfg.RuntimeRoot); err == nil {
+		for _, e := range ents {
+			id := e.Name()
+			if c, err := s.store.get(id); err == nil && c.snapshot().Running() || !validID(id) {
+				continue
+			}
+			if out, err := exec.CommandContext(ctx, s.cfg.Runtime, "--root", s.cfg.RuntimeRoot, "delete", "--force", id).CombinedOutput(); err != nil {
+				s.log.Warn("delete orphaned runtime state", "container", id, "err", err, "output", string(out))
+			}
+		}
+	}
+}
+
+func validID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // closing reports whether the daemon is shutting down (watchers then leave

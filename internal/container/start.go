@@ -48,10 +48,16 @@ func (s *Service) Start(ctx context.Context, ref string) error {
 }
 
 func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
+	t0 := time.Now()
+	lap := func(step string) {
+		s.log.Debug("start step", "container", ShortID(c.ID), "step", step, "at", time.Since(t0))
+	}
+	defer lap("done")
 	rootfs, err := s.cfg.RootFS.Mount(ctx, c.ID, c.ChainID)
 	if err != nil {
 		return fmt.Errorf("mount rootfs: %w", err)
 	}
+	lap("mount")
 	netns, err := s.setupNetwork(ctx, c)
 	if err != nil {
 		return err
@@ -61,6 +67,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 			s.teardownNetwork(context.WithoutCancel(ctx), c)
 		}
 	}()
+	lap("network")
 	spec, err := s.spec(c, rootfs, netns)
 	if err != nil {
 		return err
@@ -69,6 +76,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	if err := writeBundle(bundle, spec); err != nil {
 		return err
 	}
+	lap("spec")
 	sh, pid, err := runtime.Start(ctx, runtime.StartOptions{
 		ID: c.ID, Bundle: bundle, ShimBinary: s.cfg.ShimBinary,
 		Runtime: s.cfg.Runtime, RuntimeRoot: s.cfg.RuntimeRoot,
@@ -79,12 +87,14 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	if err != nil {
 		return err
 	}
+	lap("runtime")
 	m := newMonitor(sh)
 	c.monitor = m
 	c.attach.connectAll(ctx, sh, c.Config.Tty)
 	if err := sh.Release(ctx); err != nil {
 		s.log.Warn("release shim output", "container", c.ID, "err", err)
 	}
+	lap("attach")
 	c.setState(func(st *State) {
 		*st = State{Status: ctr.StateRunning, Pid: pid, StartedAt: time.Now().UTC()}
 	})

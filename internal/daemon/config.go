@@ -14,6 +14,9 @@ type Config struct {
 	FixedCIDR      string   `json:"fixed-cidr,omitempty"`     // --fixed-cidr: subnet for the default bridge
 	CgroupParent   string   `json:"cgroup-parent,omitempty"`  // default /berth
 	StorageDriver  string   `json:"storage-driver,omitempty"` // overlay2 | native; default: overlay2 when supported
+	// InsecureRegistries are registries (host[:port] or CIDR) reached over
+	// plain http or unverified https; loopback registries always are.
+	InsecureRegistries []string `json:"insecure-registries,omitempty"`
 }
 
 // Defaults for a system daemon.

@@ -14,6 +14,7 @@ var flagKeys = map[string]string{
 	"data-root": "data-root", "exec-root": "exec-root", "hosts": "host", "pidfile": "pidfile",
 	"log-level": "log-level", "default-runtime": "default-runtime", "bridge": "bridge",
 	"fixed-cidr": "fixed-cidr", "cgroup-parent": "cgroup-parent", "storage-driver": "storage-driver",
+	"insecure-registries": "insecure-registry",
 }
 
 // LoadConfigFile merges the JSON file at path into cfg; keys whose flag
@@ -65,6 +66,9 @@ func merge(dst, src *Config) {
 	set(&dst.StorageDriver, src.StorageDriver)
 	if len(src.Hosts) > 0 {
 		dst.Hosts = src.Hosts
+	}
+	if len(src.InsecureRegistries) > 0 {
+		dst.InsecureRegistries = src.InsecureRegistries
 	}
 }
 

@@ -18,6 +18,11 @@ func TestLoadConfigFile(t *testing.T) {
 	}{
 		{"values", `{"data-root":"/x","bridge":"b1","hosts":["unix:///tmp/s"]}`, nil, false,
 			func(c Config) bool { return c.DataRoot == "/x" && c.Bridge == "b1" && c.Hosts[0] == "unix:///tmp/s" }},
+		{"insecure registries", `{"insecure-registries":["reg.test:5000","10.0.0.0/8"]}`, nil, false,
+			func(c Config) bool {
+				return len(c.InsecureRegistries) == 2 && c.InsecureRegistries[0] == "reg.test:5000"
+			}},
+		{"insecure registries with flag", `{"insecure-registries":["a"]}`, map[string]bool{"insecure-registry": true}, true, nil},
 		{"unknown key", `{"nope":1}`, nil, true, nil},
 		{"conflict with flag", `{"data-root":"/x"}`, map[string]bool{"data-root": true}, true, nil},
 		{"malformed", `{`, nil, true, nil},

@@ -21,6 +21,7 @@ import (
 	"github.com/berth-engine/berth/internal/image"
 	"github.com/berth-engine/berth/internal/metadata"
 	"github.com/berth-engine/berth/internal/network/bridge"
+	"github.com/berth-engine/berth/internal/registry"
 	"github.com/berth-engine/berth/internal/server"
 	ctrrouter "github.com/berth-engine/berth/internal/server/router/container"
 	imgrouter "github.com/berth-engine/berth/internal/server/router/image"
@@ -96,7 +97,11 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 		return nil, err
 	}
 	d.driver = sn.Name()
-	if d.images, err = image.New(ctx, d.db, cs, sn); err != nil {
+	rc, err := registry.New(registry.Config{Insecure: cfg.InsecureRegistries, UserAgent: "berth/" + Version})
+	if err != nil {
+		return nil, err
+	}
+	if d.images, err = image.New(ctx, d.db, cs, sn, image.WithRegistry(rc)); err != nil {
 		return nil, err
 	}
 	if d.network, err = bridge.New(ctx, bridge.Config{

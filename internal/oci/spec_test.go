@@ -203,3 +203,29 @@ func TestEnv(t *testing.T) {
 		})
 	}
 }
+
+func TestSeccompArchesFollowImage(t *testing.T) {
+	all := []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32}
+	cases := []struct {
+		image string
+		want  []specs.Arch
+	}{
+		{"amd64", []specs.Arch{specs.ArchX86_64}},
+		{"386", []specs.Arch{specs.ArchX86}},
+		{"", all},
+		{"riscv64", all},
+		{"arm64", all}, // not runnable natively on this host: leave the profile alone
+	}
+	for _, tc := range cases {
+		got := narrowArches(all, tc.image)
+		if len(got) != len(tc.want) {
+			t.Errorf("%q: %v", tc.image, got)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%q: %v", tc.image, got)
+			}
+		}
+	}
+}

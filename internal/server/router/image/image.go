@@ -14,6 +14,7 @@ import (
 	"github.com/berth-engine/berth/internal/server/httputil"
 	"github.com/containerd/errdefs"
 	apiimage "github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/registry"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -26,6 +27,12 @@ type Backend interface {
 	Delete(ctx context.Context, refOrID string, force bool, inUse func(id digest.Digest) string) ([]apiimage.DeleteResponse, error)
 	InspectResponse(img *image.Image) apiimage.InspectResponse
 	Summary(img *image.Image) apiimage.Summary
+	Pull(ctx context.Context, opts image.PullOptions) (*image.Image, error)
+	Push(ctx context.Context, opts image.PushOptions) error
+	Login(ctx context.Context, auth registry.AuthConfig) (string, error)
+	History(ctx context.Context, refOrID string) ([]apiimage.HistoryResponseItem, error)
+	Save(ctx context.Context, names []string, w io.Writer) error
+	Load(ctx context.Context, r io.Reader, progress image.ProgressFunc) error
 }
 
 // InUse names a container using an image ("" when none).
@@ -42,17 +49,22 @@ func Routes(b Backend, inUse InUse) []httputil.Route {
 	return []httputil.Route{
 		{Method: http.MethodPost, Path: "/images/create", Handler: r.postImagesCreate},
 		{Method: http.MethodGet, Path: "/images/json", Handler: r.getImagesJSON},
+		{Method: http.MethodGet, Path: "/images/get", Handler: r.getImagesGet},
+		{Method: http.MethodPost, Path: "/images/load", Handler: r.postImagesLoad},
+		{Method: http.MethodPost, Path: "/auth", Handler: r.postAuth},
+		{Method: http.MethodGet, Path: "/images/{name:.*}/history", Handler: r.getImagesHistory},
+		{Method: http.MethodPost, Path: "/images/{name:.*}/push", Handler: r.postImagesPush},
 		{Method: http.MethodGet, Path: "/images/{name:.*}/json", Handler: r.getImagesByName},
 		{Method: http.MethodPost, Path: "/images/{name:.*}/tag", Handler: r.postImagesTag},
 		{Method: http.MethodDelete, Path: "/images/{name:.*}", Handler: r.deleteImages},
 	}
 }
 
-// postImagesCreate imports a rootfs tarball (fromSrc=-). Pulling
-// (fromImage) arrives with registry support.
+// postImagesCreate pulls an image (fromImage) or imports a rootfs
+// tarball (fromSrc=-).
 func (r router) postImagesCreate(ctx context.Context, w http.ResponseWriter, req *http.Request, _ map[string]string) error {
 	if img := req.Form.Get("fromImage"); img != "" {
-		return fmt.Errorf("pull access denied for %s: pulling from registries is not supported by this berth yet (use import or load): %w", img, errdefs.ErrNotImplemented)
+		return r.pull(ctx, w, req, img)
 	}
 	src := req.Form.Get("fromSrc")
 	if src != "-" {
