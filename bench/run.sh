@@ -28,6 +28,7 @@ cleanup() {
 		ip link del docker-bench0 2>/dev/null
 	fi
 	ip link del berthb0 2>/dev/null; nft delete table ip berth-berthb0 2>/dev/null
+	for d in /sys/fs/cgroup/*/berth-bench /sys/fs/cgroup/*/benchx /sys/fs/cgroup/*/bench*; do [ -d "$d" ] && rmdir "$d"/* "$d" 2>/dev/null; done
 	grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
 	grep -o " $drun[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
 	rm -rf "$work"

@@ -126,6 +126,31 @@ func TestDockerCLI(t *testing.T) {
 			t.Fatalf("inspect removed: %d %s", code, errOut)
 		}
 	})
+	t.Run("logs follow tail timestamps", func(t *testing.T) {
+		docker("", "run", "-d", "--name", "logger", "busybox", "sh", "-c", "for i in 1 2 3 4 5; do echo line $i; sleep 0.1; done; echo oops >&2")
+		out, errOut, code := docker("", "logs", "-f", "logger")
+		if code != 0 || out != "line 1\nline 2\nline 3\nline 4\nline 5\n" || errOut != "oops\n" {
+			t.Fatalf("logs -f: %d %q %q", code, out, errOut)
+		}
+		out, _, _ = docker("", "logs", "--tail", "2", "-t", "logger")
+		if !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\S+Z line 5\n$`).MatchString(out) {
+			t.Fatalf("logs --tail 2 -t: %q", out)
+		}
+		docker("", "rm", "logger")
+	})
+	t.Run("tag", func(t *testing.T) {
+		if _, e, code := docker("", "tag", "busybox", "localhost:5000/team/box:1.0"); code != 0 {
+			t.Fatal(e)
+		}
+		out, _, _ := docker("", "inspect", "-f", "{{json .RepoTags}}", "localhost:5000/team/box:1.0")
+		if !strings.Contains(out, `"localhost:5000/team/box:1.0"`) || !strings.Contains(out, `"busybox:latest"`) {
+			t.Fatalf("tags: %q", out)
+		}
+		if _, e, code := docker("", "tag", "busybox", "Bad Name"); code == 0 {
+			t.Fatalf("bad tag accepted: %s", e)
+		}
+		docker("", "rmi", "localhost:5000/team/box:1.0")
+	})
 	t.Run("kill and wait", func(t *testing.T) {
 		docker("", "run", "-d", "--name", "sleeper", "busybox", "sh", "-c", "trap 'exit 143' TERM; while true; do sleep 0.1; done")
 		if out, errOut, code := docker("", "kill", "-s", "TERM", "sleeper"); code != 0 {

@@ -5,6 +5,7 @@ package atomicfile
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 )
@@ -55,4 +56,23 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// Replace atomically replaces path with data for readers (temp file and
+// rename) without the fsyncs that make Write durable. It is for derived
+// files that are regenerated whenever they are needed (a container's
+// /etc/hosts at each start), where a crash may lose them harmlessly.
+func Replace(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, werr := f.Write(data)
+	cerr := f.Chmod(perm)
+	if err := errors.Join(werr, cerr, f.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

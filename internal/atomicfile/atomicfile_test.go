@@ -26,3 +26,18 @@ func TestWriteReplaces(t *testing.T) {
 		t.Fatalf("temp files left: %v", ents)
 	}
 }
+
+func TestReplace(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hosts")
+	for _, s := range []string{"a", "bb"} {
+		if err := Replace(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(p); string(got) != s {
+			t.Fatalf("got %q", got)
+		}
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(p)); len(ents) != 1 {
+		t.Fatalf("temp files left: %v", ents)
+	}
+}

@@ -86,9 +86,6 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	if _, err := s.cfg.RootFS.Prepare(ctx, id, img.ChainID); err != nil {
 		return nil, fmt.Errorf("prepare rootfs: %w", err)
 	}
-	if err := s.writeHostFiles(c, nil); err != nil {
-		return nil, err
-	}
 	if err := s.store.add(c); err != nil {
 		return nil, err
 	}
@@ -177,13 +174,15 @@ func envKey(kv string) string {
 }
 
 // writeHostFiles writes /etc/hostname, /etc/resolv.conf and /etc/hosts for
-// the container (hosts again at start once the address is known).
+// the container at each start (as Docker does: they follow the host's
+// resolver and the container's address). They are derived data, so they
+// are replaced atomically but not fsynced.
 func (s *Service) writeHostFiles(c *Container, ip []byte) error {
 	hostname := c.Config.Hostname
 	if c.Config.Domainname != "" {
 		hostname += "." + c.Config.Domainname
 	}
-	if err := atomicfile.Write(c.HostnamePath, []byte(c.Config.Hostname+"\n"), 0o644); err != nil {
+	if err := atomicfile.Replace(c.HostnamePath, []byte(c.Config.Hostname+"\n"), 0o644); err != nil {
 		return err
 	}
 	host := c.HostConfig.NetworkMode.IsHost()
@@ -191,7 +190,7 @@ func (s *Service) writeHostFiles(c *Container, ip []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(c.ResolvPath, resolv, 0o644); err != nil {
+	if err := atomicfile.Replace(c.ResolvPath, resolv, 0o644); err != nil {
 		return err
 	}
 	var hosts []byte
@@ -202,5 +201,5 @@ func (s *Service) writeHostFiles(c *Container, ip []byte) error {
 	} else {
 		hosts = network.BuildHosts(hostname, ip, nil)
 	}
-	return atomicfile.Write(c.HostsPath, hosts, 0o644)
+	return atomicfile.Replace(c.HostsPath, hosts, 0o644)
 }

@@ -134,7 +134,7 @@ func (s *Service) logPath(c *Container) string {
 func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, error) {
 	switch {
 	case c.HostConfig.NetworkMode.IsHost(), c.HostConfig.NetworkMode.IsNone():
-		return "", nil
+		return "", s.writeHostFiles(c, nil)
 	}
 	ep, err := s.cfg.Network.Attach(ctx, c.ID)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/containerd/errdefs"
 )
@@ -86,5 +87,8 @@ func (c *Config) applyDefaults() {
 	def(&c.LogLevel, "info")
 	if len(c.Hosts) == 0 {
 		c.Hosts = []string{DefaultHost}
+	}
+	if c.Pidfile == "" {
+		c.Pidfile = filepath.Join(c.ExecRoot, "berth.pid")
 	}
 }

@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"github.com/moby/moby/client"
 	"os"
 	"strings"
 	"syscall"
@@ -54,13 +55,16 @@ func runRun(ctx context.Context, cmd *cobra.Command, c *command.CLI, o *runOptio
 	if err != nil {
 		return command.RunError(cmd, 125, err)
 	}
-	if o.detach {
-		fmt.Fprintln(c.Out, id)
-		return nil
-	}
 	api, err := c.Client(ctx)
 	if err != nil {
 		return command.RunError(cmd, 125, err)
+	}
+	if o.detach {
+		if _, err := api.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+			return command.RunError(cmd, startExitCode(err), err)
+		}
+		fmt.Fprintln(c.Out, id)
+		return nil
 	}
 	return foreground{
 		id: id, tty: o.tty, stdin: o.interact, sigProxy: o.sigProxy, autoRemove: o.autoRemove,

@@ -3,6 +3,7 @@ package system
 import (
 	"context"
 	"fmt"
+	"github.com/berth-engine/berth/internal/cli/format"
 	"io"
 	"maps"
 	"runtime"
@@ -22,14 +23,48 @@ import (
 var Version = ""
 
 func newVersionCommand(c *command.CLI) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "version [OPTIONS]",
 		Short: "Show the Berth version information",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "" {
+				return runVersionFormat(cmd.Context(), c, format)
+			}
 			return runVersion(cmd.Context(), c)
 		},
 	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a custom template")
+	return cmd
+}
+
+// versionDoc is what --format templates see, shaped like docker's:
+// {{.Client.Version}}, {{.Server.APIVersion}}, {{json .}}.
+type versionDoc struct {
+	Client clientInfo
+	Server *client.ServerVersionResult
+}
+
+func runVersionFormat(ctx context.Context, c *command.CLI, text string) error {
+	tmpl, err := format.Parse(text)
+	if err != nil {
+		return command.InvalidArgument("template parsing error: %v", err)
+	}
+	doc := versionDoc{Client: currentClient(client.MaxAPIVersion)}
+	api, err := c.Client(ctx)
+	if err == nil {
+		doc.Client = currentClient(api.ClientVersion())
+		var sv client.ServerVersionResult
+		if sv, err = api.ServerVersion(ctx, client.ServerVersionOptions{}); err == nil {
+			doc.Server = &sv
+		}
+	}
+	if terr := tmpl.Execute(c.Out, doc); terr != nil {
+		return terr
+	}
+	fmt.Fprintln(c.Out)
+	return err
 }
 
 // clientInfo is what the Client: section shows.
