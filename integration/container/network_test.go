@@ -2,6 +2,8 @@ package container
 
 import (
 	"os"
+
+	"github.com/berth-engine/berth/internal/testutil/daemon"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -55,5 +57,29 @@ func TestNetworkModesAndCleanup(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(d.Root, "containers", id)); err == nil {
 		t.Fatalf("container dir left")
+	}
+	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/berth-test-" + d.Bridge + "/*")
+	for _, cg := range cgroups {
+		if fi, err := os.Stat(cg); err == nil && fi.IsDir() {
+			t.Fatalf("cgroup left: %s", cg)
+		}
+	}
+	if ents, _ := os.ReadDir(filepath.Join(d.ExecRoot, "runc")); len(ents) != 0 {
+		t.Fatalf("runc state left: %v", ents)
+	}
+}
+
+// TestNativeStorageDriver runs containers on the copying snapshotter used
+// where overlayfs is unavailable.
+func TestNativeStorageDriver(t *testing.T) {
+	d := daemon.New(t)
+	d.Start(t, "--storage-driver", "native")
+	d.ImportBusybox(t)
+	out, e, code := d.Run(t, "", d.Binary, "run", "--rm", "busybox", "sh", "-c", "echo data > /tmp/f && cat /tmp/f && grep -c ' / ' /proc/mounts")
+	if code != 0 || !strings.HasPrefix(out, "data\n") {
+		t.Fatalf("native run: %d %q %q", code, out, e)
+	}
+	if out, _, _ := d.Run(t, "", d.Binary, "info", "--format", "{{.Driver}}"); strings.TrimSpace(out) != "native" {
+		t.Fatalf("driver: %q", out)
 	}
 }
