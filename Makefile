@@ -3,9 +3,12 @@ SHELL    := /bin/bash
 GO       ?= go
 BIN      := bin/berth
 PKGS     := ./...
-APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates
-VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X github.com/berth-engine/berth/internal/daemon.Version=$(VERSION)
+APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates docker-registry skopeo curl python3
+VERSION  ?= 0.1.0
+COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null)$(shell git diff --quiet 2>/dev/null || echo -dirty)
+BUILT    := $(shell date -u +'%Y-%m-%dT%H:%M:%SZ')
+PKG      := github.com/berth-engine/berth/internal/daemon
+LDFLAGS  := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).GitCommit=$(COMMIT) -X $(PKG).BuildTime=$(BUILT)
 
 .PHONY: help deps build test test-unit integration compat lint bench demo clean
 
@@ -35,6 +38,7 @@ lint: ## go vet and gofmt
 
 bench: build ## side-by-side benchmarks (Berth vs Docker when installed)
 	bench/run.sh
+	bench/pull.sh
 
 demo: deps build ## import a busybox image and run a container in it
 	scripts/demo.sh

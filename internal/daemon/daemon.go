@@ -30,8 +30,12 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-// Version is Berth's version, set at build time.
-var Version = "0.1.0-dev"
+// Build information, set with -ldflags -X at build time.
+var (
+	Version   = "0.1.0-dev"
+	GitCommit = ""
+	BuildTime = ""
+)
 
 // Daemon holds the running services.
 type Daemon struct {
@@ -43,6 +47,7 @@ type Daemon struct {
 	network    *bridge.Network
 	driver     string
 	started    time.Time
+	runc       runtimeVersion
 }
 
 // Run starts the daemon and serves until ctx is cancelled. Containers keep
@@ -116,6 +121,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	if err != nil {
 		return nil, fmt.Errorf("OCI runtime %q: %w", cfg.DefaultRuntime, err)
 	}
+	d.runc = probeRuntime(runtimePath)
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err

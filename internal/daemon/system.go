@@ -3,10 +3,12 @@ package daemon
 import (
 	"context"
 	"os"
+	"os/exec"
 	goruntime "runtime"
 	"strings"
 
 	"github.com/berth-engine/berth/internal/server"
+	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 )
@@ -22,9 +24,32 @@ func (d *Daemon) Version(context.Context) system.VersionResponse {
 			{Name: "Engine", Version: Version, Details: map[string]string{
 				"ApiVersion": server.APIVersion, "MinAPIVersion": server.MinAPIVersion, "Os": goruntime.GOOS,
 				"Arch": goruntime.GOARCH, "GoVersion": goruntime.Version(), "KernelVersion": kernel,
+				"GitCommit": GitCommit, "BuildTime": BuildTime, "Experimental": "false",
 			}},
+			{Name: "runc", Version: d.runc.version, Details: map[string]string{"GitCommit": d.runc.commit}},
 		},
+		GitCommit: GitCommit, BuildTime: BuildTime,
 	}
+}
+
+// runtimeVersion is what `runc --version` reports.
+type runtimeVersion struct{ version, commit string }
+
+func probeRuntime(path string) runtimeVersion {
+	out, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		return runtimeVersion{}
+	}
+	var rv runtimeVersion
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "runc version "); ok {
+			rv.version = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "commit: "); ok {
+			rv.commit = strings.TrimSpace(v)
+		}
+	}
+	return rv
 }
 
 // Info answers GET /info.
@@ -54,6 +79,8 @@ func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 		ServerVersion: Version, LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
 		CgroupVersion: cgroupVersion(), DefaultRuntime: d.cfg.DefaultRuntime,
 		SecurityOptions:    []string{"name=seccomp,profile=builtin"},
+		Swarm:              swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive},
+		RuncCommit:         system.Commit{ID: d.runc.commit},
 		Runtimes:           map[string]system.RuntimeWithStatus{d.cfg.DefaultRuntime: {}},
 		IndexServerAddress: "https://index.docker.io/v1/",
 		Plugins: system.PluginsInfo{Volume: []string{"local"}, Network: []string{"bridge", "host", "none"},
