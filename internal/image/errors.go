@@ -28,3 +28,5 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 func parseEmptyRef() error {
 	return fmt.Errorf("invalid reference format: repository name must have at least one component: %w", errdefs.ErrInvalidArgument)
 }
+
+var errNoRegistry = fmt.Errorf("registry access is not configured: %w", errdefs.ErrNotImplemented)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,7 +111,7 @@ func (s *Service) commitImport(ctx context.Context, l *importedLayer, ref refere
 // register stores rec (merging with an existing record for the same ID)
 // and points ref at it, after checking under the lock that its layers and
 // blobs still exist (a concurrent delete may have removed shared ones).
-func (s *Service) register(ctx context.Context, rec *record, ref reference.Named) error {
+func (s *Service) register(ctx context.Context, rec *record, refs ...reference.Named) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range rec.ChainIDs {
@@ -126,10 +127,20 @@ func (s *Service) register(ctx context.Context, rec *record, ref reference.Named
 	now := time.Now().UTC()
 	return s.db.Update(func(tx *metadata.Tx) error {
 		if old, err := getRecord(tx, rec.ID); err == nil {
-			rec = old // same config bytes: same image
+			for _, b := range rec.Blobs { // same config bytes: same image; keep new blobs too
+				if !slices.Contains(old.Blobs, b) {
+					old.Blobs = append(old.Blobs, b)
+				}
+			}
+			rec = old
 		}
-		if ref != nil {
-			return setRef(tx, ref, rec, now)
+		for _, ref := range refs {
+			if ref == nil {
+				continue
+			}
+			if err := setRef(tx, ref, rec, now); err != nil {
+				return err
+			}
 		}
 		return putRecord(tx, rec)
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-engine/berth/internal/content/local"
 	"github.com/berth-engine/berth/internal/metadata"
+	"github.com/berth-engine/berth/internal/registry"
 	"github.com/berth-engine/berth/internal/snapshot"
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
@@ -25,6 +26,7 @@ type Service struct {
 	db *metadata.DB
 	cs *local.Store
 	sn snapshot.Snapshotter
+	rc *registry.Client // nil: no pull/push/login
 
 	mu      sync.Mutex // held while changing metadata and removing layers/blobs
 	configs sync.Map   // digest.Digest -> *configFile; configs are immutable
@@ -50,13 +52,23 @@ type configFile struct {
 	Comment string `json:"comment,omitempty"`
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
+// WithRegistry enables pull, push and login through rc.
+func WithRegistry(rc *registry.Client) Option { return func(s *Service) { s.rc = rc } }
+
 // New returns the image service over the metadata DB, content store and
 // snapshotter.
-func New(ctx context.Context, db *metadata.DB, cs *local.Store, sn snapshot.Snapshotter) (*Service, error) {
+func New(ctx context.Context, db *metadata.DB, cs *local.Store, sn snapshot.Snapshotter, opts ...Option) (*Service, error) {
 	if db == nil || cs == nil || sn == nil {
 		return nil, fmt.Errorf("image service needs a db, content store and snapshotter: %w", errdefs.ErrInvalidArgument)
 	}
-	return &Service{db: db, cs: cs, sn: sn}, nil
+	s := &Service{db: db, cs: cs, sn: sn}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Get resolves a name[:tag], name@digest, full ID (sha256:…) or an

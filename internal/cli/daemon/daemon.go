@@ -53,6 +53,7 @@ func addFlags(fs *pflag.FlagSet, cfg *engine.Config, debug *bool) {
 	fs.StringVar(&cfg.FixedCIDR, "fixed-cidr", "", "IPv4 subnet for the default bridge network")
 	fs.StringVar(&cfg.CgroupParent, "cgroup-parent", "", "Set parent cgroup for all containers")
 	fs.StringVarP(&cfg.StorageDriver, "storage-driver", "s", "", "Storage driver to use")
+	fs.StringArrayVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Enable insecure registry communication")
 }
 
 func setFlags(fs *pflag.FlagSet) map[string]bool {

@@ -7,7 +7,9 @@ import (
 
 // Commands returns the top-level image commands (`berth images`, ...).
 func Commands(c *command.CLI) []*cobra.Command {
-	return []*cobra.Command{newImagesCommand(c), newImportCommand(c), newRmiCommand(c), newTagCommand(c)}
+	return []*cobra.Command{newImagesCommand(c), newImportCommand(c), newRmiCommand(c), newTagCommand(c),
+		newPullCommand(c), newPushCommand(c), newLoginCommand(c), newLogoutCommand(c),
+		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c)}
 }
 
 // NewImageCommand returns `berth image` with ls, import, rm and tag.
@@ -17,6 +19,7 @@ func NewImageCommand(c *command.CLI) *cobra.Command {
 	ls.Use, ls.Aliases = "ls [OPTIONS] [REPOSITORY[:TAG]]", []string{"list"}
 	rm := newRmiCommand(c)
 	rm.Use, rm.Aliases = "rm [OPTIONS] IMAGE [IMAGE...]", []string{"remove"}
-	cmd.AddCommand(ls, rm, newImportCommand(c), newTagCommand(c))
+	cmd.AddCommand(ls, rm, newImportCommand(c), newTagCommand(c), newPullCommand(c), newPushCommand(c),
+		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c))
 	return cmd
 }
