@@ -91,6 +91,9 @@ func (f *fakeAPI) ContainerWait(_ context.Context, id string, o client.Container
 
 func (f *fakeAPI) ContainerStart(context.Context, string, client.ContainerStartOptions) (client.ContainerStartResult, error) {
 	f.record("start")
+	if f.server == nil { // run -d: nothing attached
+		return client.ContainerStartResult{}, f.startErr
+	}
 	if f.startErr != nil {
 		_ = f.server.Close()
 		f.waitDone <- container.WaitResponse{StatusCode: 0}
@@ -186,6 +189,9 @@ func TestRunDetached(t *testing.T) {
 	}
 	if api.created.Name != "x" || api.created.Config.AttachStdout {
 		t.Errorf("create = %+v", api.created)
+	}
+	if got := strings.Join(api.calls, ","); !strings.HasSuffix(got, "start") {
+		t.Errorf("run -d must start the container: calls = %q", got)
 	}
 }
 
