@@ -23,6 +23,13 @@ import (
 // become .wh.<name> entries and opaque directories get a .wh..wh..opq entry,
 // so an overlay upper directory tars into an OCI layer diff.
 func Tar(ctx context.Context, dir string, w io.Writer) error {
+	return TarFiltered(ctx, dir, w, nil)
+}
+
+// TarFiltered is Tar leaving out every entry (and a directory's whole
+// subtree) for which skip, given the slash-separated name relative to dir,
+// returns true. A nil skip keeps everything.
+func TarFiltered(ctx context.Context, dir string, w io.Writer, skip func(name string) bool) error {
 	t := &tarrer{tw: tar.NewWriter(w), root: dir, links: map[uint64]string{}}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -32,6 +39,12 @@ func Tar(ctx context.Context, dir string, w io.Writer) error {
 			return err
 		}
 		if p == dir {
+			return nil
+		}
+		if skip != nil && skip(t.name(p)) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		return t.add(p)
@@ -53,7 +66,7 @@ func (t *tarrer) add(p string) error {
 	if err != nil {
 		return err
 	}
-	name := filepath.ToSlash(strings.TrimPrefix(p, t.root+string(filepath.Separator)))
+	name := t.name(p)
 	st, _ := fi.Sys().(*syscall.Stat_t)
 	if isWhiteout(fi, st) {
 		dir, base := filepath.Split(name)
@@ -99,6 +112,11 @@ func (t *tarrer) add(p string) error {
 		return nil
 	}
 	return copyFile(t.tw, p, hdr.Size)
+}
+
+// name is p relative to the archived directory, slash-separated.
+func (t *tarrer) name(p string) string {
+	return filepath.ToSlash(strings.TrimPrefix(p, t.root+string(filepath.Separator)))
 }
 
 func copyFile(w io.Writer, p string, size int64) error {

@@ -57,7 +57,9 @@ func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc) *cobra.Command {
 	root.AddCommand(container.Commands(c)...)
 	root.AddCommand(image.Commands(c)...)
 	root.AddCommand(system.Commands(c)...)
-	root.AddCommand(container.NewContainerCommand(c), image.NewImageCommand(c), daemoncmd.NewCommand(runDaemon))
+	ctrCmd := container.NewContainerCommand(c)
+	ctrCmd.AddCommand(image.ContainerCommands(c)...) // commit, export
+	root.AddCommand(ctrCmd, image.NewImageCommand(c), system.NewSystemCommand(c), daemoncmd.NewCommand(runDaemon))
 	system.Version = engine.Version
 	polish(root)
 	return root

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/berth-engine/berth/internal/runtime"
+	"github.com/moby/moby/api/types/events"
 )
 
 // AttachOptions select the streams of an attach request.
@@ -73,6 +74,7 @@ func (s *Service) Attach(ctx context.Context, ref string, opts AttachOptions, cl
 		return err
 	}
 	a := &attacher{opts: opts, client: client, done: make(chan error, 1)}
+	s.emit(c, events.ActionAttach, nil)
 	if m := c.liveMonitor(); m != nil {
 		a.connect(ctx, m.shim, c.Config.Tty)
 	} else {

@@ -28,11 +28,13 @@ type Container struct {
 	ResolvPath   string
 	HostnamePath string
 	RestartCount int
+	Warnings     []string `json:"-"` // Docker's warnings from the create request
 
 	mu      sync.Mutex    // serializes lifecycle operations
 	changed chan struct{} // closed and replaced on every state change
 	attach  attachSet
 	monitor *monitor // live connection to the shim while running
+	policy  restartState
 }
 
 // State is the container's runtime state as Docker reports it.
@@ -44,8 +46,15 @@ type State struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	OOMKilled  bool
+	Paused     bool // frozen (runc pause); Status stays running
 	Removed    bool `json:"-"`
 	exits      int  // exits seen by this daemon, for wait next-exit
+
+	// Health is replaced on every probe, never modified in place.
+	Health *ctr.Health `json:",omitempty"`
+	// ManuallyStopped: stopped by the user; restart policies stay off
+	// until the next start.
+	ManuallyStopped bool `json:",omitempty"`
 }
 
 // Endpoint is the container's attachment to the default bridge.
@@ -97,6 +106,19 @@ func (c *Container) setState(fn func(*State)) {
 // state reads are tiny, so one lock keeps ps and inspect from ever blocking
 // behind a slow lifecycle operation (which holds c.mu instead).
 var stateMu sync.Mutex
+
+// network returns the container's endpoint (nil when not attached).
+func (c *Container) network() *Endpoint {
+	stateMu.Lock()
+	defer stateMu.Unlock()
+	return c.Network
+}
+
+func (c *Container) setNetwork(ep *Endpoint) {
+	stateMu.Lock()
+	c.Network = ep
+	stateMu.Unlock()
+}
 
 // Running reports whether the container's process is alive.
 func (s State) Running() bool { return s.Status == ctr.StateRunning }

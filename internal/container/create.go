@@ -13,6 +13,7 @@ import (
 	"github.com/berth-engine/berth/internal/network"
 	"github.com/containerd/errdefs"
 	ctr "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 )
 
 // CreateOptions is the request to create a container.
@@ -33,6 +34,13 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 		hc = &ctr.HostConfig{}
 	}
 	if err := validateHostConfig(hc); err != nil {
+		return nil, err
+	}
+	if err := validatePolicies(cfg, hc); err != nil {
+		return nil, err
+	}
+	warnings, err := checkRuntimeOptions(hc)
+	if err != nil {
 		return nil, err
 	}
 	if cfg.Image == "" {
@@ -66,7 +74,7 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 		ID: id, Name: name, Created: time.Now().UTC(), Path: args[0], Args: args[1:],
 		Config: cfg, HostConfig: hc, ImageID: img.ID.String(), ChainID: img.ChainID, ImageArch: img.Config.Architecture,
 		Driver: s.cfg.RootFS.Name(),
-		State:  State{Status: ctr.StateCreated},
+		State:  State{Status: ctr.StateCreated}, Warnings: warnings,
 	}
 	c.init()
 	dir := s.dataDir(id)
@@ -89,6 +97,7 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	if err := s.store.add(c); err != nil {
 		return nil, err
 	}
+	s.emit(c, events.ActionCreate, nil)
 	return c, nil
 }
 
@@ -137,6 +146,7 @@ func mergeImageConfig(user *ctr.Config, img *image.Image) *ctr.Config {
 	if c.StopSignal == "" {
 		c.StopSignal = ic.StopSignal
 	}
+	c.Healthcheck = mergeHealthcheck(c.Healthcheck, ic.Healthcheck)
 	if len(ic.Labels) > 0 {
 		labels := map[string]string{}
 		for k, v := range ic.Labels {

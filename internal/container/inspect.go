@@ -24,18 +24,19 @@ func fmtTime(t time.Time) string {
 // Inspect returns the Docker inspect document of c.
 func (s *Service) Inspect(c *Container) ctr.InspectResponse {
 	st := c.snapshot()
-	stateStatus := st.Status
+	stateStatus := st.display()
 	return ctr.InspectResponse{
 		ID: c.ID, Created: fmtTime(c.Created), Path: c.Path, Args: nonNil(c.Args),
 		State: &ctr.State{
-			Status: stateStatus, Running: st.Running(), OOMKilled: st.OOMKilled,
+			Status: stateStatus, Running: st.Running() || st.Status == ctr.StateRestarting, Paused: st.isPaused(), OOMKilled: st.OOMKilled,
+			Restarting: st.Status == ctr.StateRestarting, Health: st.Health,
 			Dead: st.Status == ctr.StateDead, Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
 			StartedAt: fmtTime(st.StartedAt), FinishedAt: fmtTime(st.FinishedAt),
 		},
 		Image: c.ImageID, ResolvConfPath: c.ResolvPath, HostnamePath: c.HostnamePath,
 		HostsPath: c.HostsPath, LogPath: c.LogPath, Name: "/" + c.Name,
-		RestartCount: c.RestartCount, Driver: c.Driver, Platform: "linux",
-		ExecIDs: nil, HostConfig: c.HostConfig,
+		RestartCount: restartCount(c), Driver: c.Driver, Platform: "linux",
+		ExecIDs: s.execIDs(c.ID), HostConfig: c.HostConfig,
 		GraphDriver: &storage.DriverData{Name: c.Driver, Data: map[string]string{
 			"UpperDir":  s.dataDir(c.ID) + "/upper",
 			"WorkDir":   s.dataDir(c.ID) + "/work",
@@ -58,14 +59,14 @@ func (s *Service) networkSettings(c *Container, st State) *ctr.NetworkSettings {
 	ns := &ctr.NetworkSettings{Ports: network.PortMap{}, Networks: map[string]*network.EndpointSettings{}}
 	name := networkName(c)
 	ep := &network.EndpointSettings{NetworkID: name}
-	if c.Network != nil && st.Running() {
-		ns.SandboxKey = c.Network.NetNSPath
+	if n := c.network(); n != nil && st.Running() {
+		ns.SandboxKey = n.NetNSPath
 		ns.SandboxID = c.ID
 		ep.EndpointID = c.ID
-		ep.IPAddress, _ = netip.ParseAddr(c.Network.IP)
-		ep.Gateway, _ = netip.ParseAddr(c.Network.Gateway)
-		ep.IPPrefixLen = c.Network.PrefixLen
-		if mac, err := parseMAC(c.Network.MAC); err == nil {
+		ep.IPAddress, _ = netip.ParseAddr(n.IP)
+		ep.Gateway, _ = netip.ParseAddr(n.Gateway)
+		ep.IPPrefixLen = n.PrefixLen
+		if mac, err := parseMAC(n.MAC); err == nil {
 			ep.MacAddress = mac
 		}
 	}
@@ -85,7 +86,7 @@ func (s *Service) Summary(c *Container) ctr.Summary {
 	sum := ctr.Summary{
 		ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Config.Image, ImageID: c.ImageID,
 		Command: commandString(c), Created: c.Created.Unix(), Ports: []ctr.PortSummary{},
-		Labels: c.Config.Labels, State: st.Status, Status: statusString(st),
+		Labels: c.Config.Labels, State: st.display(), Status: statusString(st),
 		Mounts: []ctr.MountPoint{},
 	}
 	if sum.Labels == nil {
@@ -106,7 +107,12 @@ func commandString(c *Container) string {
 func statusString(st State) string {
 	switch st.Status {
 	case ctr.StateRunning:
-		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
+		if st.isPaused() {
+			return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
+		}
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + healthSuffix(st)
+	case ctr.StateRestarting:
+		return fmt.Sprintf("Restarting (%d) %s ago", st.ExitCode, units.HumanDuration(time.Since(st.FinishedAt)))
 	case ctr.StateExited:
 		if st.FinishedAt.IsZero() {
 			return fmt.Sprintf("Exited (%d)", st.ExitCode)

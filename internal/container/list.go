@@ -18,7 +18,7 @@ type ListOptions struct {
 
 var listFilters = map[string]bool{
 	"id": true, "name": true, "label": true, "status": true, "exited": true,
-	"ancestor": true, "before": true, "since": true, "network": true,
+	"ancestor": true, "before": true, "since": true, "network": true, "health": true,
 }
 
 // List returns the containers matching opts, newest first.
@@ -76,7 +76,7 @@ func (s *Service) List(opts ListOptions, ancestorOf func(ref string) (string, bo
 func matches(c *Container, st State, f map[string][]string, ancestorOf func(string) (string, bool)) bool {
 	return anyOf(f["id"], func(v string) bool { return strings.HasPrefix(c.ID, v) }) &&
 		anyOf(f["name"], func(v string) bool { return strings.Contains(c.Name, strings.TrimPrefix(v, "/")) }) &&
-		anyOf(f["status"], func(v string) bool { return string(st.Status) == v }) &&
+		anyOf(f["status"], func(v string) bool { return string(st.display()) == v }) &&
 		anyOf(f["exited"], func(v string) bool {
 			n, err := strconv.Atoi(v)
 			return err == nil && st.Status == ctr.StateExited && st.ExitCode == n
@@ -86,7 +86,8 @@ func matches(c *Container, st State, f map[string][]string, ancestorOf func(stri
 			id, ok := ancestorOf(v)
 			return (ok && id == c.ImageID) || c.Config.Image == v
 		}) &&
-		anyOf(f["network"], func(v string) bool { return networkName(c) == v })
+		anyOf(f["network"], func(v string) bool { return networkName(c) == v }) &&
+		anyOf(f["health"], func(v string) bool { return string(healthStatus(c, st)) == v })
 }
 
 func networkName(c *Container) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/berth-engine/berth/internal/runtime"
 	"github.com/docker/go-units"
 	ctr "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 )
 
 // monitor is the daemon's live link to a running container's shim. done is
@@ -60,12 +61,17 @@ func (s *Service) exited(c *Container, m *monitor, st runtime.ExitStatus) {
 		cs.Status = ctr.StateExited
 		cs.Pid = 0
 		cs.ExitCode = st.Code
+		cs.OOMKilled = st.OOMKilled
 		cs.FinishedAt = st.ExitedAt
 		if cs.FinishedAt.IsZero() {
 			cs.FinishedAt = time.Now().UTC()
 		}
 		cs.exits++
 	})
+	if st.OOMKilled {
+		s.LogOOM(c)
+	}
+	s.afterExit(c, m) // die event, restart policy
 	if c.HostConfig.AutoRemove {
 		s.autoRemove(c, m)
 		return
@@ -133,6 +139,7 @@ func (s *Service) autoRemove(c *Container, m *monitor) {
 		return
 	}
 	c.setState(func(st *State) { st.Removed = true })
+	s.emit(c, events.ActionDestroy, nil)
 	c.notify()
 	s.releaseRuntime(c, m)
 	if err := s.release(context.Background(), c); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	ctr "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 )
 
 // RemoveOptions are the flags of DELETE /containers/{id}.
@@ -22,12 +23,16 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 	if err != nil {
 		return err
 	}
+	if err := s.removeRestarting(c, opts.Force); err != nil {
+		return err
+	}
 	killed := false
 	if m := c.liveMonitor(); m != nil {
 		killed = true
 		if !opts.Force {
 			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove: %w", c.Name, errdefs.ErrConflict)
 		}
+		s.emitKill(c, syscall.SIGKILL)
 		if err := stopWith(ctx, m, syscall.SIGKILL, 0); err != nil {
 			return err
 		}
@@ -54,6 +59,7 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 		return err
 	}
 	c.setState(func(st *State) { st.Removed = true })
+	s.emit(c, events.ActionDestroy, nil)
 	c.notify()
 	return nil
 }

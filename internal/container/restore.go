@@ -44,8 +44,9 @@ func (s *Service) Restore(ctx context.Context) map[string]*Endpoint {
 		c.mu.Lock()
 		c.monitor = m
 		c.mu.Unlock()
-		running[c.ID] = c.Network
+		running[c.ID] = c.network()
 		go s.watch(c, m)
+		s.startHealth(c, m) // probes resume where they left off
 	}
 	s.gcOrphans(ctx)
 	return running

@@ -22,6 +22,7 @@ type Config struct {
 	Images       ImageStore
 	RootFS       RootFS
 	Network      Networker
+	Events       EventLogger // nil: no events
 	Log          *slog.Logger
 }
 
@@ -33,6 +34,8 @@ type Service struct {
 	shutdown chan struct{}
 	cgroupns bool // private cgroup namespaces (cgroup v2 hosts, as Docker)
 	stopOnce sync.Once
+	execs    execStore // exec instances (exec.go)
+	restarts restarter
 }
 
 // New loads container records from db. Call Restore before serving.

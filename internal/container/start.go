@@ -15,6 +15,7 @@ import (
 	"github.com/berth-engine/berth/internal/runtime"
 	"github.com/containerd/errdefs"
 	ctr "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -37,6 +38,7 @@ func (s *Service) Start(ctx context.Context, ref string) error {
 	if c.monitor != nil { // previous run's exit handling still in progress
 		<-c.monitor.done
 	}
+	s.resetRestart(c)
 	if err := s.start(ctx, c); err != nil {
 		s.failStart(c, err)
 		if c.HostConfig.AutoRemove {
@@ -96,11 +98,13 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	}
 	lap("attach")
 	c.setState(func(st *State) {
-		*st = State{Status: ctr.StateRunning, Pid: pid, StartedAt: time.Now().UTC()}
+		*st = State{Status: ctr.StateRunning, Pid: pid, StartedAt: time.Now().UTC(), exits: st.exits}
 	})
+	s.startHealth(c, m)
 	if err := s.store.save(c); err != nil {
 		s.log.Error("save container state", "container", c.ID, "err", err)
 	}
+	s.emit(c, events.ActionStart, nil)
 	c.notify()
 	go s.watch(c, m)
 	return nil
@@ -140,23 +144,23 @@ func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, error
 	if err != nil {
 		return "", fmt.Errorf("network setup: %w", err)
 	}
-	c.Network = ep
+	c.setNetwork(ep)
 	if err := s.writeHostFiles(c, net.ParseIP(ep.IP)); err != nil {
 		_ = s.cfg.Network.Detach(context.WithoutCancel(ctx), c.ID)
-		c.Network = nil
+		c.setNetwork(nil)
 		return "", err
 	}
 	return ep.NetNSPath, nil
 }
 
 func (s *Service) teardownNetwork(ctx context.Context, c *Container) {
-	if c.Network == nil {
+	if c.network() == nil {
 		return
 	}
 	if err := s.cfg.Network.Detach(ctx, c.ID); err != nil {
 		s.log.Warn("network teardown", "container", c.ID, "err", err)
 	}
-	c.Network = nil
+	c.setNetwork(nil)
 }
 
 func (s *Service) spec(c *Container, rootfs, netns string) (*specs.Spec, error) {
@@ -175,7 +179,7 @@ func (s *Service) spec(c *Container, rootfs, netns string) (*specs.Spec, error) 
 	if cwd == "" {
 		cwd = "/"
 	}
-	return oci.Generate(oci.Options{
+	opts := oci.Options{
 		ID: c.ID, Rootfs: rootfs, Readonly: c.HostConfig.ReadonlyRootfs,
 		Args: append([]string{c.Path}, c.Args...), Env: containerEnv(c, home), Cwd: cwd,
 		User: user, Hostname: c.Config.Hostname, Domainname: c.Config.Domainname,
@@ -186,7 +190,11 @@ func (s *Service) spec(c *Container, rootfs, netns string) (*specs.Spec, error) 
 		Privileged: c.HostConfig.Privileged,
 		CapAdd:     c.HostConfig.CapAdd, CapDrop: c.HostConfig.CapDrop,
 		Labels: c.Config.Labels,
-	})
+	}
+	if err := s.runtimeOptions(c, rootfs, &opts); err != nil {
+		return nil, err
+	}
+	return oci.Generate(opts)
 }
 
 // containerEnv adds HOME (from passwd, "/" when unknown) under the merged

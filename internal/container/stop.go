@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/events"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,7 +48,12 @@ func (s *Service) Kill(ctx context.Context, ref, signal string) error {
 	if m == nil {
 		return fmt.Errorf("Cannot kill container: %s: Container %s is not running: %w", ref, c.ID, errdefs.ErrConflict)
 	}
-	return m.shim.Kill(ctx, sig)
+	if err := m.shim.Kill(ctx, sig); err != nil {
+		return err
+	}
+	s.thawed(c)
+	s.emitKill(c, sig)
+	return nil
 }
 
 // liveMonitor returns the monitor of a running container, or nil.
@@ -93,11 +99,19 @@ func (s *Service) Stop(ctx context.Context, ref, signal string, timeout *int) er
 	if timeout != nil {
 		wait = *timeout
 	}
+	if stopped, err := s.stopRequested(c); err != nil || stopped {
+		return err // a container waiting to restart is now just stopped
+	}
 	m := c.liveMonitor()
 	if m == nil {
 		return fmt.Errorf("container %s is not running: %w", c.ID, errdefs.ErrNotModified)
 	}
-	return stopWith(ctx, m, sig, wait)
+	s.emitKill(c, sig)
+	if err := stopWith(ctx, m, sig, wait); err != nil {
+		return err
+	}
+	s.emit(c, events.ActionStop, nil)
+	return nil
 }
 
 func stopWith(ctx context.Context, m *monitor, sig syscall.Signal, wait int) error {
@@ -132,5 +146,11 @@ func (s *Service) Restart(ctx context.Context, ref, signal string, timeout *int)
 	if err := s.Stop(ctx, ref, signal, timeout); err != nil && !errdefs.IsNotModified(err) {
 		return err
 	}
-	return s.Start(ctx, ref)
+	if err := s.Start(ctx, ref); err != nil {
+		return err
+	}
+	if c, err := s.store.get(ref); err == nil {
+		s.emit(c, events.ActionRestart, nil)
+	}
+	return nil
 }

@@ -58,6 +58,8 @@ func met(cond ctr.WaitCondition, st State, startExits int) bool {
 	case ctr.WaitConditionRemoved:
 		return st.Removed
 	default:
-		return !st.Running() && st.Status != ctr.StateRestarting || st.Removed
+		// An exit counts even when the restart policy brings the
+		// container back ("restarting"), as in Docker.
+		return !st.Running() && st.Status != ctr.StateRestarting || st.Removed || st.exits > startExits
 	}
 }

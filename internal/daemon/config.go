@@ -17,6 +17,10 @@ type Config struct {
 	// InsecureRegistries are registries (host[:port] or CIDR) reached over
 	// plain http or unverified https; loopback registries always are.
 	InsecureRegistries []string `json:"insecure-registries,omitempty"`
+	// RegistryCertsDir holds per-registry CAs and client certificates,
+	// <dir>/<host:port>/{*.crt,client.cert,client.key}; default
+	// /etc/berth/certs.d.
+	RegistryCertsDir string `json:"registry-certs-dir,omitempty"`
 }
 
 // Defaults for a system daemon.
@@ -26,4 +30,6 @@ const (
 	DefaultHost       = "unix:///run/berth/berth.sock"
 	DefaultConfigFile = "/etc/berth/daemon.json"
 	DefaultBridge     = "berth0"
+	// DefaultRegistryCertsDir is registry.DefaultCertsDir.
+	DefaultRegistryCertsDir = "/etc/berth/certs.d"
 )

@@ -15,7 +15,7 @@ var flagKeys = map[string]string{
 	"data-root": "data-root", "exec-root": "exec-root", "hosts": "host", "pidfile": "pidfile",
 	"log-level": "log-level", "default-runtime": "default-runtime", "bridge": "bridge",
 	"fixed-cidr": "fixed-cidr", "cgroup-parent": "cgroup-parent", "storage-driver": "storage-driver",
-	"insecure-registries": "insecure-registry",
+	"insecure-registries": "insecure-registry", "registry-certs-dir": "registry-certs-dir",
 }
 
 // LoadConfigFile merges the JSON file at path into cfg; keys whose flag
@@ -85,6 +85,7 @@ func (c *Config) applyDefaults() {
 	def(&c.Bridge, DefaultBridge)
 	def(&c.CgroupParent, "berth")
 	def(&c.LogLevel, "info")
+	def(&c.RegistryCertsDir, DefaultRegistryCertsDir)
 	if len(c.Hosts) == 0 {
 		c.Hosts = []string{DefaultHost}
 	}

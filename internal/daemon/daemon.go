@@ -18,6 +18,7 @@ import (
 	"github.com/berth-engine/berth/internal/atomicfile"
 	"github.com/berth-engine/berth/internal/container"
 	"github.com/berth-engine/berth/internal/content/local"
+	"github.com/berth-engine/berth/internal/events"
 	"github.com/berth-engine/berth/internal/image"
 	"github.com/berth-engine/berth/internal/metadata"
 	"github.com/berth-engine/berth/internal/network/bridge"
@@ -43,6 +44,7 @@ type Daemon struct {
 	log        *slog.Logger
 	db         *metadata.DB
 	images     *image.Service
+	events     *events.Events
 	containers *container.Service
 	network    *bridge.Network
 	driver     string
@@ -83,7 +85,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 			return nil, err
 		}
 	}
-	d := &Daemon{cfg: cfg, log: log, started: time.Now()}
+	d := &Daemon{cfg: cfg, log: log, started: time.Now(), events: events.New()}
 	defer func() {
 		if retErr != nil {
 			d.close()
@@ -102,7 +104,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 		return nil, err
 	}
 	d.driver = sn.Name()
-	rc, err := registry.New(registry.Config{Insecure: cfg.InsecureRegistries, UserAgent: "berth/" + Version})
+	rc, err := registry.New(registry.Config{Insecure: cfg.InsecureRegistries, UserAgent: "berth/" + Version, CertsDir: cfg.RegistryCertsDir})
 	if err != nil {
 		return nil, err
 	}
@@ -130,11 +132,12 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 		Root: filepath.Join(cfg.DataRoot, "containers"), ExecRoot: cfg.ExecRoot,
 		ShimBinary: self, Runtime: runtimePath, RuntimeRoot: filepath.Join(cfg.ExecRoot, "runc"),
 		CgroupParent: cfg.CgroupParent, Images: d.images, RootFS: sn,
-		Network: netAdapter{d.network}, Log: log,
+		Network: netAdapter{d.network}, Log: log, Events: d.events,
 	}); err != nil {
 		return nil, err
 	}
 	d.restore(ctx)
+	d.containers.RestartOnBoot(ctx)
 	return d, nil
 }
 
@@ -168,6 +171,7 @@ func tableName(bridgeName string) string {
 func (d *Daemon) serve(ctx context.Context) error {
 	srv := server.New(d.log, Version,
 		sysrouter.Routes(d),
+		sysrouter.EventsRoutes(d.events),
 		ctrrouter.Routes(d.containers, func(ctx context.Context, ref string) (string, bool) {
 			img, err := d.images.Get(ctx, ref)
 			if err != nil {
@@ -175,7 +179,10 @@ func (d *Daemon) serve(ctx context.Context) error {
 			}
 			return img.ID.String(), true
 		}),
-		imgrouter.Routes(d.images, d.imageInUse),
+		imgrouter.Routes(imageEvents{d.images, d.events}, d.imageInUse),
+		imgrouter.CommitRoutes(committer{d}),
+		sysrouter.DiskUsageRoutes(diskUsage{d}),
+		ctrrouter.ExportRoutes(d.containers),
 	)
 	listeners, err := d.listen()
 	if err != nil {

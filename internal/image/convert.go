@@ -53,6 +53,7 @@ func (s *Service) Summary(img *Image) image.Summary {
 		Containers:  -1,
 		Created:     img.Created.Unix(),
 		ID:          img.ID.String(),
+		ParentID:    img.Parent.String(),
 		Labels:      img.Config.Config.Labels,
 		RepoDigests: nonNil(img.RepoDigests),
 		RepoTags:    nonNil(img.RepoTags),

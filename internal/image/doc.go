@@ -1,5 +1,5 @@
 // Package image is the image service: import, pull, push, save, load,
-// resolve, list, tag, delete and history of images, and their conversion
+// commit, prune, disk usage, resolve, list, tag, delete and history of images, and their conversion
 // to the Docker API's image types. Registry access goes through
 // internal/registry (WithRegistry).
 //
@@ -11,7 +11,10 @@
 //
 // Persistence (internal/metadata, schema v1):
 //
-//	images/<image-id>     → record (JSON): config digest, RepoTags and
+//	images/<image-id>     → record (JSON): config digest, parent (the
+//	                        image a commit was made from, optional; added
+//	                        without a version bump: older records lack it),
+//	                        RepoTags and
 //	                        RepoDigests (normalized), diff IDs, chain IDs,
 //	                        referenced blobs, created, size, last tag time
 //	refs/<normalized-ref> → image ID (plain string), e.g.
@@ -23,8 +26,10 @@
 //	                        know sizes; hints, checked before use
 //
 // Pull stores manifests and compressed layer blobs (record.Blobs) and
-// unpacks layers from them; import and load keep the uncompressed layer
-// tar under its diff ID; push adds the gzip blob it made.
+// unpacks layers from them; import, load and commit keep the uncompressed
+// layer tar under its diff ID (a commit's record also lists its parent's
+// layer tars, so it can be pushed and saved once the parent is gone); push
+// adds the gzip blob it made.
 //
 // refs and the records' RepoTags/RepoDigests change in the same bbolt
 // transaction. Metadata is written after the data it names (layers, blobs)

@@ -21,7 +21,8 @@ const (
 // record is what the metadata store holds for one image.
 type record struct {
 	Version     int             `json:"version"`
-	ID          digest.Digest   `json:"id"` // the config digest
+	ID          digest.Digest   `json:"id"`               // the config digest
+	Parent      digest.Digest   `json:"parent,omitempty"` // the image a commit was made from
 	RepoTags    []string        `json:"repoTags,omitempty"`
 	RepoDigests []string        `json:"repoDigests,omitempty"`
 	DiffIDs     []digest.Digest `json:"diffIDs,omitempty"`

@@ -35,6 +35,7 @@ type Service struct {
 // Image is an image as the rest of Berth sees it.
 type Image struct {
 	ID          digest.Digest
+	Parent      digest.Digest // the image it was committed from, "" if none
 	Config      dockerspec.DockerOCIImage
 	Comment     string   // the config's top-level comment (Docker's import message)
 	RepoTags    []string // familiar form: busybox:latest
@@ -200,7 +201,7 @@ func (s *Service) toImage(ctx context.Context, r *record) (*Image, error) {
 		return nil, err
 	}
 	img := &Image{
-		ID: r.ID, Config: c.DockerOCIImage, Comment: c.Comment,
+		ID: r.ID, Parent: r.Parent, Config: c.DockerOCIImage, Comment: c.Comment,
 		RepoTags: familiar(r.RepoTags), RepoDigests: familiar(r.RepoDigests),
 		DiffIDs: r.DiffIDs, Created: r.Created, Size: r.Size, LastTagTime: r.LastTagTime,
 	}

@@ -36,7 +36,7 @@ var allCaps = []string{
 // "ALL" in drops starts from none; drops apply before adds.
 func capabilities(privileged bool, adds, drops []string) ([]string, error) {
 	if privileged {
-		return slices.Clone(allCaps), nil
+		return slices.Clone(availableCaps()), nil
 	}
 	add, addAll, err := normalizeCaps(adds)
 	if err != nil {
@@ -49,7 +49,7 @@ func capabilities(privileged bool, adds, drops []string) ([]string, error) {
 	base := defaultCaps
 	switch {
 	case addAll:
-		base = allCaps
+		base = availableCaps()
 	case dropAll:
 		base = nil
 	}

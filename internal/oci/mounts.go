@@ -22,6 +22,7 @@ func mounts(opts Options) []specs.Mount {
 	if opts.Readonly {
 		readonlyMounts(ms)
 	}
+	ms = append(tmpfsMounts(ms, opts.Tmpfs), initMount(opts)...)
 	if opts.Privileged {
 		for i := range ms {
 			if ms[i].Destination == "/sys" || ms[i].Type == "cgroup" {

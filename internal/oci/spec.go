@@ -67,7 +67,28 @@ type Options struct {
 	// SeccompProfile is "" for Docker's default profile, "unconfined", or
 	// the JSON text of a custom profile.
 	SeccompProfile string
+
+	// Resources are the cgroup limits (see Resources); nil sets none.
+	Resources *specs.LinuxResources
+	// Rlimits are the --ulimit settings (see Rlimits); the others are
+	// inherited from the daemon.
+	Rlimits     []specs.POSIXRlimit
+	OOMScoreAdj int
+	// Sysctls are set on top of (and override) Docker's network sysctls.
+	Sysctls map[string]string
+	// Tmpfs mounts a tmpfs at each key with the value's options (--tmpfs);
+	// it replaces a default mount at the same place (/dev/shm).
+	Tmpfs map[string]string
+	// Devices and DeviceRules are extra host devices (see HostDevices).
+	Devices     []specs.LinuxDevice
+	DeviceRules []specs.LinuxDeviceCgroup
+	// InitPath, when set, is a static init binary bind-mounted read-only
+	// at /sbin/docker-init that runs as PID 1 in front of Args (--init).
+	InitPath string
 }
+
+// InitDest is where --init's binary appears in the container (Docker's).
+const InitDest = "/sbin/docker-init"
 
 // Generate returns the runtime spec Docker would produce for opts.
 func Generate(opts Options) (*specs.Spec, error) {
@@ -90,6 +111,7 @@ func Generate(opts Options) (*specs.Spec, error) {
 	if s.Linux.Devices, s.Linux.Resources.Devices, err = devices(opts.Privileged); err != nil {
 		return nil, err
 	}
+	addDevices(s, opts)
 	if s.Linux.Seccomp, err = seccompFor(opts, s); err != nil {
 		return nil, err
 	}
@@ -101,11 +123,16 @@ func process(opts Options, caps []string) *specs.Process {
 	if cwd == "" {
 		cwd = "/"
 	}
-	oom := 0
+	oom := opts.OOMScoreAdj
+	args := append([]string(nil), opts.Args...)
+	if opts.InitPath != "" {
+		args = append([]string{InitDest, "--"}, args...)
+	}
 	return &specs.Process{
 		Terminal: opts.Tty,
 		User:     opts.User,
-		Args:     append([]string(nil), opts.Args...),
+		Args:     args,
+		Rlimits:  clone(opts.Rlimits),
 		Env:      env(opts),
 		Cwd:      cwd,
 		Capabilities: &specs.LinuxCapabilities{
@@ -122,7 +149,7 @@ func linux(opts Options) *specs.Linux {
 	l := &specs.Linux{
 		CgroupsPath: opts.CgroupsPath,
 		Namespaces:  namespaces(opts),
-		Resources:   &specs.LinuxResources{},
+		Resources:   resources(opts.Resources),
 		Sysctl:      sysctls(opts),
 	}
 	if !opts.Privileged {
@@ -165,13 +192,29 @@ func namespaces(opts Options) []specs.LinuxNamespace {
 // sysctls are the ones Docker sets when the container has its own netns:
 // unprivileged ICMP echo sockets and binding ports below 1024.
 func sysctls(opts Options) map[string]string {
-	if opts.NetworkMode == NetworkHost {
-		return nil
+	var m map[string]string
+	if opts.NetworkMode != NetworkHost {
+		m = map[string]string{
+			"net.ipv4.ping_group_range":           "0 2147483647",
+			"net.ipv4.ip_unprivileged_port_start": "0",
+		}
 	}
-	return map[string]string{
-		"net.ipv4.ping_group_range":           "0 2147483647",
-		"net.ipv4.ip_unprivileged_port_start": "0",
+	for k, v := range opts.Sysctls {
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[k] = v
 	}
+	return m
+}
+
+// resources copies r (the caller's value is not modified) or starts empty.
+func resources(r *specs.LinuxResources) *specs.LinuxResources {
+	if r == nil {
+		return &specs.LinuxResources{}
+	}
+	c := *r
+	return &c
 }
 
 func seccompFor(opts Options, s *specs.Spec) (*specs.LinuxSeccomp, error) {

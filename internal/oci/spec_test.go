@@ -39,6 +39,7 @@ func TestGenerateGolden(t *testing.T) {
 		return []specs.LinuxDevice{charDev("/dev/null", 1, 3), charDev("/dev/kmsg", 1, 11)}, nil
 	}
 	t.Cleanup(func() { hostDevices = readHostDevices })
+	allHostCaps(t)
 	tests := []struct {
 		name string
 		mod  func(*Options)
@@ -149,7 +150,15 @@ func TestGenerateInvalid(t *testing.T) {
 	}
 }
 
+// allHostCaps makes the host's bounding set hold every capability for t.
+func allHostCaps(t *testing.T) {
+	saved := hostCapBits
+	hostCapBits = func() (uint64, bool) { return 1<<len(allCaps) - 1, true }
+	t.Cleanup(func() { hostCapBits = saved })
+}
+
 func TestCapabilities(t *testing.T) {
+	allHostCaps(t)
 	tests := []struct {
 		name        string
 		priv        bool
@@ -226,6 +235,25 @@ func TestSeccompArchesFollowImage(t *testing.T) {
 			if got[i] != tc.want[i] {
 				t.Errorf("%q: %v", tc.image, got)
 			}
+		}
+	}
+}
+
+func TestPrivilegedFollowsBoundingSet(t *testing.T) {
+	saved := hostCapBits
+	t.Cleanup(func() { hostCapBits = saved })
+	// A sandbox without CAP_SYS_RESOURCE (24), like this test VM.
+	hostCapBits = func() (uint64, bool) { return (1<<len(allCaps) - 1) &^ (1 << 24), true }
+	for _, tc := range []struct {
+		priv bool
+		add  []string
+	}{{priv: true}, {add: []string{"ALL"}}} {
+		got, err := capabilities(tc.priv, tc.add, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(allCaps)-1 || slices.Contains(got, "CAP_SYS_RESOURCE") {
+			t.Errorf("%+v: %d caps, CAP_SYS_RESOURCE present: %v", tc, len(got), slices.Contains(got, "CAP_SYS_RESOURCE"))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -24,6 +25,10 @@ type Config struct {
 	ResponseTimeout time.Duration
 	// UserAgent is sent with every request.
 	UserAgent string
+	// CertsDir holds per-registry certificates (see DefaultCertsDir); a
+	// registry with a directory there is always reached over verified
+	// https, even on a loopback address. "" disables the lookup.
+	CertsDir string
 }
 
 // Client opens registry sessions. It is safe for concurrent use.
@@ -33,6 +38,8 @@ type Client struct {
 	hosts    map[string]bool
 	secure   http.RoundTripper
 	insecure http.RoundTripper
+
+	hostTransports sync.Map // host → http.RoundTripper for hosts with certificates
 }
 
 // New returns a client with cfg's settings.
@@ -80,6 +87,9 @@ func (c *Client) transport(skipVerify bool) http.RoundTripper {
 // Insecure reports whether host (host[:port]) may be reached over http:
 // loopback addresses, localhost, and the configured insecure registries.
 func (c *Client) Insecure(host string) bool {
+	if _, ok := c.hostCertsDir(host); ok && !c.hosts[host] {
+		return false // the admin gave it certificates: verify them
+	}
 	if c.hosts[host] {
 		return true
 	}
@@ -140,6 +150,13 @@ func (c *Client) ParseServer(server string) (name.Registry, error) {
 }
 
 func (c *Client) roundTripper(reg name.Registry) http.RoundTripper {
+	if dir, ok := c.hostCertsDir(reg.RegistryStr()); ok && !c.Insecure(reg.RegistryStr()) {
+		rt, err := c.tlsTransport(reg.RegistryStr(), dir)
+		if err != nil {
+			return errTransport{err}
+		}
+		return rt
+	}
 	if c.Insecure(reg.RegistryStr()) {
 		return c.insecure
 	}

@@ -22,6 +22,9 @@ type ExitStatus struct {
 	Code     int       `json:"code"`
 	ExitedAt time.Time `json:"exitedAt"`
 	Signal   int       `json:"signal,omitempty"`
+	// OOMKilled is set when the kernel's OOM killer killed a process of
+	// the container during the run.
+	OOMKilled bool `json:"oomKilled,omitempty"`
 }
 
 // ReadExitStatus reads <bundle>/exit.json; false if the shim has not written

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"errors"
 
 	"github.com/containerd/errdefs"
@@ -17,6 +18,9 @@ const (
 	OpResize  = "resize"  // Width, Height
 	OpWait    = "wait"    // → Exit
 	OpAttach  = "attach"  // Stream: stdin|stdout|stderr
+	OpExec    = "exec"    // Exec, Process, Stdin, Width, Height → Pid
+	OpPause   = "pause"   // freeze the container (runc pause)
+	OpResume  = "resume"  // thaw it (runc resume)
 )
 
 // Request is one call to the shim.
@@ -26,6 +30,11 @@ type Request struct {
 	Signal int    `json:"signal,omitempty"`
 	Width  uint16 `json:"width,omitempty"`
 	Height uint16 `json:"height,omitempty"`
+	// Exec names an exec process: OpExec starts it; attach, release,
+	// resize and wait then address it instead of the container's init.
+	Exec    string          `json:"exec,omitempty"`
+	Process json.RawMessage `json:"process,omitempty"` // OpExec: runtime-spec Process
+	Stdin   bool            `json:"stdin,omitempty"`   // OpExec: open a stdin
 }
 
 // Response answers a Request; it is also the ready line the shim writes on

@@ -11,6 +11,9 @@ func Commands(c *command.CLI) []*cobra.Command {
 		newRunCommand(c), newCreateCommand(c), newStartCommand(c), newStopCommand(c),
 		newRestartCommand(c), newKillCommand(c), newWaitCommand(c), newRmCommand(c),
 		newPsCommand(c), newLogsCommand(c),
+		newUpdateCommand(c), newStatsCommand(c),
+		newExecCommand(c), newPauseCommand(c), newUnpauseCommand(c), newRenameCommand(c),
+		newTopCommand(c), newDiffCommand(c), newCpCommand(c),
 	}
 }
 
@@ -27,5 +30,6 @@ func NewContainerCommand(c *command.CLI) *cobra.Command {
 		}
 		cmd.AddCommand(sub)
 	}
+	cmd.AddCommand(newPruneCommand(c)) // `berth container prune` only, as docker
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-engine/berth/internal/cli/command"
 	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 )
@@ -147,24 +148,27 @@ func runRm(ctx context.Context, c *command.CLI, opts client.ContainerRemoveOptio
 }
 
 func newWaitCommand(c *command.CLI) *cobra.Command {
-	return &cobra.Command{
-		Use:   "wait CONTAINER [CONTAINER...]",
+	var condition string
+	cmd := &cobra.Command{
+		Use:   "wait [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Block until one or more containers stop, then print their exit codes",
 		Args:  command.RequiresMinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runWait(cmd.Context(), c, args)
+			return runWait(cmd.Context(), c, container.WaitCondition(condition), args)
 		},
 	}
+	cmd.Flags().StringVar(&condition, "condition", "", `Condition to wait for ("not-running", "next-exit", "removed")`)
+	return cmd
 }
 
-func runWait(ctx context.Context, c *command.CLI, names []string) error {
+func runWait(ctx context.Context, c *command.CLI, condition container.WaitCondition, names []string) error {
 	api, err := c.Client(ctx)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, name := range names {
-		res := api.ContainerWait(ctx, name, client.ContainerWaitOptions{})
+		res := api.ContainerWait(ctx, name, client.ContainerWaitOptions{Condition: condition})
 		select {
 		case r := <-res.Result:
 			fmt.Fprintf(c.Out, "%d\n", r.StatusCode)

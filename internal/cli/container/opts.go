@@ -40,6 +40,8 @@ type createOptions struct {
 	autoRemove bool
 
 	entrypointSet bool
+	res           resourceOptions
+	policy        policyOptions
 }
 
 func addCreateFlags(fs *pflag.FlagSet, o *createOptions) {
@@ -66,6 +68,8 @@ func addCreateFlags(fs *pflag.FlagSet, o *createOptions) {
 	fs.BoolVarP(&o.interact, "interactive", "i", false, "Keep STDIN open even if not attached")
 	fs.BoolVarP(&o.tty, "tty", "t", false, "Allocate a pseudo-TTY")
 	fs.BoolVar(&o.autoRemove, "rm", false, "Automatically remove the container and its associated anonymous volumes when it exits")
+	addResourceFlags(fs, &o.res)
+	addPolicyFlags(fs, &o.policy)
 }
 
 // Pull policies of --pull.
@@ -119,6 +123,9 @@ func (o *createOptions) parse(args []string, attach attachStreams, lookupEnv fun
 	if len(cfg.Cmd) == 0 {
 		cfg.Cmd = nil
 	}
+	if cfg.Healthcheck, err = o.policy.healthcheck(); err != nil {
+		return createRequest{}, err
+	}
 	if o.entrypointSet {
 		cfg.Entrypoint = []string{o.entrypoint}
 	}
@@ -154,6 +161,14 @@ func (o *createOptions) hostConfig() (*container.HostConfig, error) {
 		}
 		hc.Memory = m
 	}
+	if err := o.res.apply(hc); err != nil {
+		return nil, err
+	}
+	rp, err := o.policy.restartPolicy(o.autoRemove)
+	if err != nil {
+		return nil, err
+	}
+	hc.RestartPolicy = rp
 	return hc, nil
 }
 

@@ -54,6 +54,7 @@ func addFlags(fs *pflag.FlagSet, cfg *engine.Config, debug *bool) {
 	fs.StringVar(&cfg.CgroupParent, "cgroup-parent", "", "Set parent cgroup for all containers")
 	fs.StringVarP(&cfg.StorageDriver, "storage-driver", "s", "", "Storage driver to use")
 	fs.StringArrayVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Enable insecure registry communication")
+	fs.StringVar(&cfg.RegistryCertsDir, "registry-certs-dir", "", "Directory of per-registry certificates, <dir>/<host:port>/ca.crt (default \""+engine.DefaultRegistryCertsDir+"\")")
 }
 
 func setFlags(fs *pflag.FlagSet) map[string]bool {

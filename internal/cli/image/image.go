@@ -9,7 +9,7 @@ import (
 func Commands(c *command.CLI) []*cobra.Command {
 	return []*cobra.Command{newImagesCommand(c), newImportCommand(c), newRmiCommand(c), newTagCommand(c),
 		newPullCommand(c), newPushCommand(c), newLoginCommand(c), newLogoutCommand(c),
-		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c)}
+		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c), newCommitCommand(c), newExportCommand(c)}
 }
 
 // NewImageCommand returns `berth image` with ls, import, rm and tag.
@@ -20,6 +20,6 @@ func NewImageCommand(c *command.CLI) *cobra.Command {
 	rm := newRmiCommand(c)
 	rm.Use, rm.Aliases = "rm [OPTIONS] IMAGE [IMAGE...]", []string{"remove"}
 	cmd.AddCommand(ls, rm, newImportCommand(c), newTagCommand(c), newPullCommand(c), newPushCommand(c),
-		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c))
+		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c), newPruneCommand(c))
 	return cmd
 }

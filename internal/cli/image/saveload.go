@@ -44,7 +44,12 @@ func runSave(ctx context.Context, c *command.CLI, output string, names []string)
 		_, err = io.Copy(c.Out, rc)
 		return err
 	}
-	// Write next to the target and rename, so a failed save leaves no partial file.
+	return writeFileAtomic(output, rc)
+}
+
+// writeFileAtomic writes r next to output and renames it into place, so
+// a failed transfer leaves no partial file.
+func writeFileAtomic(output string, rc io.Reader) error {
 	tmp, err := os.CreateTemp(filepath.Dir(output), ".berth-save-*")
 	if err != nil {
 		return err

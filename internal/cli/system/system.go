@@ -7,5 +7,5 @@ import (
 
 // Commands returns the top-level system commands.
 func Commands(c *command.CLI) []*cobra.Command {
-	return []*cobra.Command{newInspectCommand(c), newVersionCommand(c), newInfoCommand(c)}
+	return []*cobra.Command{newInspectCommand(c), newVersionCommand(c), newInfoCommand(c), newEventsCommand(c)}
 }

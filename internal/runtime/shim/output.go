@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/berth-engine/berth/internal/logs"
+	"github.com/berth-engine/berth/internal/runtime"
 )
 
 const (
@@ -117,10 +118,14 @@ func (o *output) abort() {
 	}
 }
 
-// attach adds conn as a client; false if the stream already ended.
-func (o *output) attach(conn net.Conn, wg *sync.WaitGroup) bool {
+// attachReplying answers the attach request and adds conn as a client in
+// one step under the output's lock: once the daemon has read the reply
+// (and may release the output), no byte can miss the client. false (after
+// the reply) if the stream already ended.
+func (o *output) attachReplying(conn net.Conn, wg *sync.WaitGroup) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	reply(conn, runtime.Response{})
 	if o.ended {
 		return false
 	}

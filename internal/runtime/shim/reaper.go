@@ -20,26 +20,29 @@ func notifyChild() chan os.Signal {
 	return ch
 }
 
-// waitExit reaps children (the shim is their subreaper) until the
-// container's init process exits, and returns its status. It must only run
-// while no os/exec command is in flight, as it waits for any child.
+// waitExit reaps the container's init process and its exec processes (the
+// shim is their subreaper) until init exits, and returns its status. It
+// waits for those pids only, never for any child, so os/exec commands
+// (runc exec, pause, resume) may run meanwhile.
 func (s *shim) waitExit() runtime.ExitStatus {
 	for {
+		s.reapExecs()
 		if st, ok := s.reap(); ok {
+			s.settleExecs()
 			return st
 		}
 		<-s.sigchld
 	}
 }
 
-// reap collects every exited child; true once the init process was among
-// them. It holds s.mu so that kill never signals a reaped (reusable) pid.
+// reap collects the init process once it exited; true then. It holds s.mu
+// so that kill never signals a reaped (reusable) pid.
 func (s *shim) reap() (runtime.ExitStatus, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		pid, err := unix.Wait4(s.pid, &ws, unix.WNOHANG, nil)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}

@@ -61,6 +61,10 @@ func (s *shim) handle(conn net.Conn) {
 			reply(conn, runtime.ErrorResponse(fmt.Errorf("bad request: %v: %w", err, errdefs.ErrInvalidArgument)))
 			continue
 		}
+		if req.Op == runtime.OpAttach && req.Exec != "" {
+			s.attachExec(conn, br, req.Exec, req.Stream)
+			return
+		}
 		if req.Op == runtime.OpAttach {
 			s.attach(conn, br, req.Stream)
 			return
@@ -70,6 +74,9 @@ func (s *shim) handle(conn net.Conn) {
 }
 
 func (s *shim) do(req runtime.Request) runtime.Response {
+	if req.Exec != "" {
+		return s.doExec(req)
+	}
 	var err error
 	switch req.Op {
 	case runtime.OpInfo:
@@ -77,7 +84,11 @@ func (s *shim) do(req runtime.Request) runtime.Response {
 	case runtime.OpRelease:
 		s.release()
 	case runtime.OpKill:
-		err = s.kill(syscall.Signal(req.Signal))
+		err = s.killThaw(syscall.Signal(req.Signal))
+	case runtime.OpPause:
+		err = s.pause()
+	case runtime.OpResume:
+		err = s.resume()
 	case runtime.OpResize:
 		err = s.resize(req.Width, req.Height)
 	case runtime.OpWait:
@@ -112,8 +123,7 @@ func (s *shim) attach(conn net.Conn, br *bufio.Reader, stream string) {
 		conn.Close()
 		return
 	}
-	reply(conn, runtime.Response{})
-	if !o.attach(conn, &s.clientsWG) {
+	if !o.attachReplying(conn, &s.clientsWG) {
 		conn.Close() // the stream already ended: EOF
 	}
 }

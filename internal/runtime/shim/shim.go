@@ -53,6 +53,8 @@ type shim struct {
 	dead   bool // pid reaped: never signal it again
 	status runtime.ExitStatus
 	conns  map[net.Conn]struct{}
+	execs  map[string]*execProc // exec processes by exec ID (exec.go)
+	paused bool                 // frozen with runc pause
 }
 
 func newShim(opts runtime.StartOptions) *shim {
@@ -166,6 +168,7 @@ func (s *shim) finish(st runtime.ExitStatus) {
 		}
 	}
 	s.closeOutputs()
+	st.OOMKilled = s.oomKilled()
 	if err := atomicfile.WriteJSON(filepath.Join(s.opts.Bundle, runtime.ExitFile), st, exitPerm); err != nil {
 		slog.Warn("write exit status", "err", err)
 	}

@@ -27,11 +27,13 @@ type Registry struct {
 	Dir  string // storage, config and log
 	cmd  *exec.Cmd
 	done chan struct{}
+	ca   *testCA // TLS only
 }
 
 // Options configure Start.
 type Options struct {
 	Users map[string]string // htpasswd users (bcrypt); none: no auth
+	TLS   bool              // serve https with a certificate from a fresh test CA (see TrustIn)
 }
 
 // Start runs a registry and waits until it answers /v2/. It skips t when
@@ -45,6 +47,9 @@ func Start(t testing.TB, opts Options) *Registry {
 		t.Skip("docker-registry not installed")
 	}
 	r := &Registry{Addr: "127.0.0.1:" + fmt.Sprint(FreePort(t)), Dir: t.TempDir(), done: make(chan struct{})}
+	if opts.TLS {
+		r.ca = newTestCA(t, r.Dir)
+	}
 	cfg := filepath.Join(r.Dir, "config.yml")
 	if err := os.WriteFile(cfg, []byte(r.config(t, opts)), 0o600); err != nil {
 		t.Fatal(err)
@@ -70,6 +75,9 @@ func (r *Registry) config(t testing.TB, opts Options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n", filepath.Join(r.Dir, "data"))
 	fmt.Fprintf(&b, "http:\n  addr: %s\n  secret: berth-test\n", r.Addr)
+	if r.ca != nil {
+		fmt.Fprintf(&b, "  tls:\n    certificate: %s\n    key: %s\n", r.ca.certFile, r.ca.keyFile)
+	}
 	if len(opts.Users) > 0 {
 		var lines []string
 		for u, p := range opts.Users {
@@ -98,7 +106,11 @@ func (r *Registry) wait(t testing.TB) {
 			t.Fatalf("registry exited at start:\n%s", log)
 		default:
 		}
-		resp, err := http.Get("http://" + r.Addr + "/v2/")
+		get := func() (*http.Response, error) { return http.Get("http://" + r.Addr + "/v2/") }
+		if r.ca != nil {
+			get = func() (*http.Response, error) { return r.ca.client().Get("https://" + r.Addr + "/v2/") }
+		}
+		resp, err := get()
 		if err == nil {
 			resp.Body.Close()
 			return

@@ -28,6 +28,9 @@ type Backend interface {
 	Attach(ctx context.Context, ref string, opts container.AttachOptions, client io.ReadWriteCloser) error
 	Logs(ctx context.Context, ref string, opts container.LogsOptions) (*container.LogReader, error)
 	Resize(ctx context.Context, ref string, width, height uint16) error
+	OpsBackend // exec, pause, rename, top, prune, changes, archive (ops.go)
+	Update(ctx context.Context, ref string, upd ctr.UpdateConfig) ([]string, error)
+	Stats(ctx context.Context, ref string, opts container.StatsOptions, send func(*ctr.StatsResponse) error) error
 }
 
 // ImageResolver maps an image reference to its ID (for the ancestor filter).
@@ -54,6 +57,20 @@ func Routes(b Backend, images ImageResolver) []httputil.Route {
 		{Method: http.MethodPost, Path: "/containers/{name}/attach", Handler: r.postContainersAttach},
 		{Method: http.MethodGet, Path: "/containers/{name}/logs", Handler: r.getContainersLogs},
 		{Method: http.MethodPost, Path: "/containers/{name}/resize", Handler: r.postContainersResize},
+		{Method: http.MethodPost, Path: "/containers/{name}/exec", Handler: r.postContainersExec},
+		{Method: http.MethodPost, Path: "/exec/{id}/start", Handler: r.postExecStart},
+		{Method: http.MethodPost, Path: "/exec/{id}/resize", Handler: r.postExecResize},
+		{Method: http.MethodGet, Path: "/exec/{id}/json", Handler: r.getExecJSON},
+		{Method: http.MethodPost, Path: "/containers/{name}/pause", Handler: r.postContainersPause},
+		{Method: http.MethodPost, Path: "/containers/{name}/unpause", Handler: r.postContainersUnpause},
+		{Method: http.MethodPost, Path: "/containers/{name}/rename", Handler: r.postContainersRename},
+		{Method: http.MethodGet, Path: "/containers/{name}/top", Handler: r.getContainersTop},
+		{Method: http.MethodPost, Path: "/containers/prune", Handler: r.postContainersPrune},
+		{Method: http.MethodGet, Path: "/containers/{name}/changes", Handler: r.getContainersChanges},
+		{Method: http.MethodGet, Path: "/containers/{name}/archive", Handler: r.getContainersArchive},
+		{Method: http.MethodPut, Path: "/containers/{name}/archive", Handler: r.putContainersArchive},
+		{Method: http.MethodPost, Path: "/containers/{name}/update", Handler: r.postContainersUpdate},
+		{Method: http.MethodGet, Path: "/containers/{name}/stats", Handler: r.getContainersStats},
 	}
 }
 
@@ -66,7 +83,7 @@ func (r router) postContainersCreate(ctx context.Context, w http.ResponseWriter,
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusCreated, ctr.CreateResponse{ID: c.ID, Warnings: []string{}})
+	return httputil.WriteJSON(w, http.StatusCreated, ctr.CreateResponse{ID: c.ID, Warnings: orEmpty(c.Warnings)})
 }
 
 func (r router) getContainersJSON(ctx context.Context, w http.ResponseWriter, req *http.Request, _ map[string]string) error {

@@ -33,6 +33,7 @@ type Backend interface {
 	History(ctx context.Context, refOrID string) ([]apiimage.HistoryResponseItem, error)
 	Save(ctx context.Context, names []string, w io.Writer) error
 	Load(ctx context.Context, r io.Reader, progress image.ProgressFunc) error
+	Prune(ctx context.Context, filters map[string][]string, inUse func(id digest.Digest) bool) (apiimage.PruneReport, error)
 }
 
 // InUse names a container using an image ("" when none).
@@ -52,6 +53,7 @@ func Routes(b Backend, inUse InUse) []httputil.Route {
 		{Method: http.MethodGet, Path: "/images/get", Handler: r.getImagesGet},
 		{Method: http.MethodPost, Path: "/images/load", Handler: r.postImagesLoad},
 		{Method: http.MethodPost, Path: "/auth", Handler: r.postAuth},
+		{Method: http.MethodPost, Path: "/images/prune", Handler: r.postImagesPrune},
 		{Method: http.MethodGet, Path: "/images/{name:.*}/history", Handler: r.getImagesHistory},
 		{Method: http.MethodPost, Path: "/images/{name:.*}/push", Handler: r.postImagesPush},
 		{Method: http.MethodGet, Path: "/images/{name:.*}/json", Handler: r.getImagesByName},
@@ -97,9 +99,16 @@ func (r router) getImagesJSON(ctx context.Context, w http.ResponseWriter, req *h
 	if err != nil {
 		return err
 	}
+	bounds, err := r.createdBounds(ctx, filters)
+	if err != nil {
+		return err
+	}
 	out := []apiimage.Summary{}
 	for _, img := range imgs {
 		sum := r.b.Summary(img)
+		if !bounds.contain(img) {
+			continue
+		}
 		ok, err := matchImage(sum, filters)
 		if err != nil {
 			return err
@@ -124,6 +133,7 @@ func matchImage(s apiimage.Summary, f map[string][]string) (bool, error) {
 			if !anyRef(s.RepoTags, vals) {
 				return false, nil
 			}
+		case "before", "since": // createdBounds
 		case "label":
 			for _, v := range vals {
 				k, want, has := strings.Cut(v, "=")
@@ -141,7 +151,10 @@ func matchImage(s apiimage.Summary, f map[string][]string) (bool, error) {
 
 func anyRef(tags, patterns []string) bool {
 	for _, t := range tags {
-		repo, _, _ := strings.Cut(t, ":")
+		repo := t
+		if i := strings.LastIndex(t, ":"); i > strings.LastIndex(t, "/") {
+			repo = t[:i] // host:port/name:tag → host:port/name
+		}
 		for _, p := range patterns {
 			if ok, _ := path.Match(p, t); ok {
 				return true

@@ -1,0 +1,165 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berth-engine/berth/internal/metadata"
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/image"
+	digest "github.com/opencontainers/go-digest"
+)
+
+var pruneFilters = map[string]bool{"dangling": true, "until": true, "label": true, "label!": true}
+
+// Prune deletes unused images (POST /images/prune): by default dangling
+// ones (no tag and no digest reference), with dangling=false every image
+// no container uses. until=<timestamp|duration> keeps newer images,
+// label=k[=v] / label!=k[=v] select by label. Images other images were
+// committed from are kept, as are images inUse reports. SpaceReclaimed
+// counts the layers actually freed.
+func (s *Service) Prune(ctx context.Context, filters map[string][]string, inUse func(id digest.Digest) bool) (image.PruneReport, error) {
+	report := image.PruneReport{ImagesDeleted: []image.DeleteResponse{}}
+	sel, err := newPruneSelector(filters, time.Now())
+	if err != nil {
+		return report, err
+	}
+	var recs []*record
+	if err := s.db.View(func(tx *metadata.Tx) error {
+		recs, err = allRecords(tx)
+		return err
+	}); err != nil {
+		return report, err
+	}
+	parents := map[digest.Digest]bool{}
+	for _, r := range recs {
+		parents[r.Parent] = true
+	}
+	for _, r := range recs {
+		if parents[r.ID] || (inUse != nil && inUse(r.ID)) || !sel.match(ctx, s, r) {
+			continue
+		}
+		sizes := s.chainSizes(r)
+		out, err := s.Delete(ctx, r.ID.String(), true, nil)
+		if errdefs.IsNotFound(err) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return report, err
+		}
+		for _, d := range out {
+			report.SpaceReclaimed += uint64(sizes[d.Deleted])
+		}
+		report.ImagesDeleted = append(report.ImagesDeleted, out...)
+	}
+	return report, nil
+}
+
+// chainSizes maps r's chain IDs to their layers' unpacked sizes.
+func (s *Service) chainSizes(r *record) map[string]int64 {
+	out := map[string]int64{}
+	for i, c := range r.ChainIDs {
+		if i < len(r.DiffIDs) {
+			if di, err := s.diffInfo(r.DiffIDs[i]); err == nil && di.Size > 0 {
+				out[c] = di.Size
+			}
+		}
+	}
+	if len(r.ChainIDs) == 1 && out[r.ChainIDs[0]] == 0 {
+		out[r.ChainIDs[0]] = r.Size
+	}
+	return out
+}
+
+type pruneSelector struct {
+	all       bool // dangling=false
+	until     time.Time
+	labels    []string
+	notLabels []string
+}
+
+func newPruneSelector(f map[string][]string, now time.Time) (pruneSelector, error) {
+	var sel pruneSelector
+	for k, vals := range f {
+		if !pruneFilters[k] {
+			return sel, fmt.Errorf("invalid filter '%s': %w", k, errdefs.ErrInvalidArgument)
+		}
+		for _, v := range vals {
+			switch k {
+			case "dangling":
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return sel, fmt.Errorf("invalid filter 'dangling=%s': %w", v, errdefs.ErrInvalidArgument)
+				}
+				sel.all = !b
+			case "until":
+				t, err := parseUntil(v, now)
+				if err != nil {
+					return sel, err
+				}
+				sel.until = t
+			case "label":
+				sel.labels = append(sel.labels, v)
+			case "label!":
+				sel.notLabels = append(sel.notLabels, v)
+			}
+		}
+	}
+	return sel, nil
+}
+
+func (p pruneSelector) match(ctx context.Context, s *Service, r *record) bool {
+	if !p.all && len(r.refs()) > 0 {
+		return false
+	}
+	if p.until.IsZero() && len(p.labels) == 0 && len(p.notLabels) == 0 {
+		return true
+	}
+	img, err := s.toImage(ctx, r)
+	if err != nil {
+		return false
+	}
+	if !p.until.IsZero() && !img.Created.Before(p.until) {
+		return false
+	}
+	labels := img.Config.Config.Labels
+	for _, l := range p.labels {
+		if !labelMatch(labels, l) {
+			return false
+		}
+	}
+	for _, l := range p.notLabels {
+		if labelMatch(labels, l) {
+			return false
+		}
+	}
+	return true
+}
+
+func labelMatch(labels map[string]string, f string) bool {
+	k, v, hasValue := strings.Cut(f, "=")
+	got, ok := labels[k]
+	return ok && (!hasValue || got == v)
+}
+
+// parseUntil reads Docker's until values: a Go duration (before now), Unix
+// seconds with an optional fraction, RFC 3339 or a date.
+func parseUntil(v string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(v); err == nil {
+		return now.Add(-d), nil
+	}
+	sec, frac, _ := strings.Cut(v, ".")
+	if n, err := strconv.ParseInt(sec, 10, 64); err == nil {
+		ns, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+		return time.Unix(n, ns), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, v, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("failed to parse value as time or duration: %q: %w", v, errdefs.ErrInvalidArgument)
+}

@@ -1,0 +1,63 @@
+package shim
+
+import (
+	"fmt"
+	"strings"
+	"syscall"
+
+	"github.com/containerd/errdefs"
+)
+
+// pause freezes every process of the container (runc pause: the cgroup
+// freezer).
+func (s *shim) pause() error {
+	if s.exitedAlready() {
+		return fmt.Errorf("container %s is not running: %w", s.opts.ID, errdefs.ErrConflict)
+	}
+	if err := s.runtimeRun("pause"); err != nil {
+		return err
+	}
+	s.setPaused(true)
+	return nil
+}
+
+// resume thaws a paused container.
+func (s *shim) resume() error {
+	if err := s.runtimeRun("resume"); err != nil {
+		return err
+	}
+	s.setPaused(false)
+	return nil
+}
+
+// killThaw signals the container and, when it is paused, thaws it so that
+// the signal is delivered (Docker's stop and kill of a paused container).
+func (s *shim) killThaw(sig syscall.Signal) error {
+	if err := s.kill(sig); err != nil {
+		return err
+	}
+	if s.isPaused() {
+		return s.resume()
+	}
+	return nil
+}
+
+func (s *shim) runtimeRun(verb string) error {
+	out, err := s.runtimeCmd(verb, s.opts.ID).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %s: %w", s.opts.Runtime, verb, strings.TrimSpace(string(out)), errdefs.ErrUnknown)
+	}
+	return nil
+}
+
+func (s *shim) setPaused(p bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.paused = p
+}
+
+func (s *shim) isPaused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused
+}
