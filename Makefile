@@ -38,6 +38,7 @@ lint: ## go vet and gofmt
 
 bench: build ## side-by-side benchmarks (Berth vs Docker when installed)
 	bench/run.sh
+	bench/runtime.sh
 	bench/pull.sh
 
 demo: deps build ## import a busybox image and run a container in it

@@ -9,29 +9,17 @@
 # daemon or registry is never touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-3}
-BERTH=${BERTH:-$PWD/bin/berth}
-DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
 REGISTRY=${REGISTRY:-/usr/bin/docker-registry}
-work=$(mktemp -d /tmp/berth-pullbench.XXXXXX)
-brun=/run/berth-pullbench
-drun=/run/docker-pullbench
-berth_pid= docker_pid= reg_pid=
-
+work=$BENCH_WORK
+reg_pid=
 cleanup() {
-	set +e
-	[ -n "$berth_pid" ] && { kill "$berth_pid"; wait "$berth_pid" 2>/dev/null; }
-	[ -n "$docker_pid" ] && { kill "$docker_pid"; wait "$docker_pid" 2>/dev/null; ip link del docker-pb0 2>/dev/null; }
 	[ -n "$reg_pid" ] && { kill "$reg_pid"; wait "$reg_pid" 2>/dev/null; }
-	ip link del berthpb0 2>/dev/null; nft delete table ip berth-berthpb0 2>/dev/null
-	grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	grep -o " $drun[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	rm -rf "$work"
+	bench_cleanup
 }
 trap cleanup EXIT
 
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.0f", m/1e6}'; }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_registry DIR: start a registry storing in DIR on a free port; sets reg
@@ -80,38 +68,14 @@ PY
 tar -C "$img" -cf "$work/image.tar" .
 echo "image: ${#layers[@]} layers, $((total / 1048576)) MB uncompressed"
 
-# --- Berth
-mkdir -p "$brun"
-echo "{}" >"$work/daemon.json"
-"$BERTH" daemon --data-root "$work/berth" --exec-root "$brun" -H "unix://$brun/berth.sock" \
-	--bridge berthpb0 --cgroup-parent berth-pullbench --config-file "$work/daemon.json" >"$work/berth.log" 2>&1 &
-berth_pid=$!
-for _ in $(seq 100); do [ -S "$brun/berth.sock" ] && break; sleep 0.1; done
-B() { DOCKER_HOST=unix://$brun/berth.sock "$DOCKER_CLI" "$@"; }
+# --- the engines
+bench_image
+bench_start_berth
+bench_start_docker
+B() { DOCKER_HOST=$BH "$DOCKER_CLI" "$@"; }
+D() { DOCKER_HOST=$DH "$DOCKER_CLI" "$@"; }
 B load -i "$work/image.tar" >/dev/null
-
-# --- Docker (optional)
-have_docker=
-if ! command -v dockerd >/dev/null && [ "${BENCH_INSTALL_DOCKER:-}" = 1 ]; then
-	created_policy=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; created_policy=1; fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io </dev/null >/dev/null
-	[ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
-fi
-if command -v dockerd >/dev/null; then
-	mkdir -p "$drun"
-	ip link add docker-pb0 type bridge 2>/dev/null || true
-	ip addr add 10.214.0.1/24 dev docker-pb0 2>/dev/null || true
-	ip link set docker-pb0 up
-	dockerd --data-root "$work/docker" --exec-root "$drun/exec" -H "unix://$drun/docker.sock" \
-		--pidfile "$drun/docker.pid" -b docker-pb0 --iptables=false --ip-masq=false \
-		--containerd-namespace pullbench --containerd-plugins-namespace pullbench-plugins >"$work/docker.log" 2>&1 &
-	docker_pid=$!
-	for _ in $(seq 300); do DOCKER_HOST=unix://$drun/docker.sock "$DOCKER_CLI" version >/dev/null 2>&1 && break; sleep 0.1; done
-	D() { DOCKER_HOST=unix://$drun/docker.sock "$DOCKER_CLI" "$@"; }
-	D load -i "$work/image.tar" >/dev/null
-	have_docker=1
-fi
+[ -z "$have_docker" ] || D load -i "$work/image.tar" >/dev/null
 
 # --- push: each engine pushes to a fresh, empty registry (compression included)
 : >"$work/bpush.t"; : >"$work/dpush.t"; : >"$work/bpull.t"; : >"$work/dpull.t"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runtime figures side by side (Berth vs Docker when installed):
+#   - start 50 containers (8 in parallel) with `run -d IMAGE sleep`,
+#   - `stats --no-stream` over the 50 running containers,
+#   - per-container memory of the monitor process (berth shim vs
+#     containerd-shim-runc-v2): RSS and PSS (shared pages divided),
+#   - daemon memory when idle (berth daemon vs dockerd + containerd).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+trap bench_cleanup EXIT
+N=${N:-50}
+P=${P:-8}
+bench_image
+bench_start_berth
+bench_start_docker
+
+kib() { awk '/^'"$2"':/ {s+=$2} END {print s+0}' "$1" 2>/dev/null || echo 0; }
+# mem_of PIDS: total RSS and PSS in KiB of the given pids
+mem_of() {
+	local rss=0 pss=0 p
+	for p in "$@"; do
+		rss=$((rss + $(kib /proc/$p/smaps_rollup Rss)))
+		pss=$((pss + $(kib /proc/$p/smaps_rollup Pss)))
+	done
+	echo "$rss $pss"
+}
+
+idle() { # engine label host pids...
+	local label=$1; shift
+	sleep 2
+	read -r rss pss < <(mem_of "$@")
+	printf "  %-40s RSS %6d KiB  PSS %6d KiB\n" "$label" "$rss" "$pss"
+	echo "$pss"
+}
+
+echo "daemon memory, idle:"
+berth_idle=$(idle "berth daemon" "$berth_pid" | tee /dev/stderr | tail -1)
+if [ -n "$have_docker" ]; then
+	docker_idle=$(idle "dockerd + containerd" "$docker_pid" $(pgrep -f "containerd --config $DOCKER_RUN" || pgrep -x containerd) | tee /dev/stderr | tail -1)
+	echo "  Berth uses $(ratio "$berth_idle" "$docker_idle")x of Docker's idle memory (PSS)"
+fi 2>&1
+
+start_many() { # host cli
+	local t0 t1
+	t0=$(now)
+	seq "$N" | xargs -P "$P" -I{} env DOCKER_HOST="$1" BERTH_HOST="$1" "$2" run -d bench sleep 1000 >/dev/null
+	t1=$(now)
+	echo $((t1 - t0))
+}
+stats_ms() { # host cli
+	local t0 t1
+	t0=$(now); DOCKER_HOST="$1" BERTH_HOST="$1" "$2" stats --no-stream >/dev/null; t1=$(now)
+	echo $((t1 - t0))
+}
+
+echo "start $N containers, $P in parallel, then stats --no-stream over them:"
+berth_start=$(start_many "$BH" "$BERTH")
+printf "  %-40s %8.0f ms\n" "berth CLI -> Berth: start" "$(echo "$berth_start/1000000" | bc -l)"
+berth_stats=$(for _ in 1 2 3; do stats_ms "$BH" "$BERTH"; done | median)
+dstats_berth=$(for _ in 1 2 3; do stats_ms "$BH" "$DOCKER_CLI"; done | median)
+printf "  %-40s %8s ms\n" "berth CLI -> Berth: stats --no-stream" "$berth_stats" "docker CLI -> Berth: stats --no-stream" "$dstats_berth"
+shims=$(pgrep -f "^$BERTH shim" || true)
+read -r srss spss < <(mem_of $shims)
+nshim=$(echo "$shims" | wc -w)
+printf "  %-40s RSS %6d KiB  PSS %6d KiB  (per shim, %d shims)\n" "berth shim" "$((srss / nshim))" "$((spss / nshim))" "$nshim"
+if [ -n "$have_docker" ]; then
+	docker_start=$(start_many "$DH" "$DOCKER_CLI")
+	printf "  %-40s %8.0f ms   Berth %sx faster\n" "docker CLI -> Docker: start" "$(echo "$docker_start/1000000" | bc -l)" "$(ratio "$docker_start" "$berth_start")"
+	dstats=$(for _ in 1 2 3; do stats_ms "$DH" "$DOCKER_CLI"; done | median)
+	printf "  %-40s %8s ms\n" "docker CLI -> Docker: stats --no-stream" "$dstats"
+	dshims=$(pgrep -f containerd-shim-runc-v2 || true)
+	read -r drss dpss < <(mem_of $dshims)
+	nd=$(echo "$dshims" | wc -w)
+	printf "  %-40s RSS %6d KiB  PSS %6d KiB  (per shim, %d shims)\n" "containerd-shim-runc-v2" "$((drss / nd))" "$((dpss / nd))" "$nd"
+	echo "  shim PSS: Berth uses $(ratio "$((spss / nshim))" "$((dpss / nd))")x of Docker's per container"
+fi
