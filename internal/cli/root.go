@@ -11,6 +11,7 @@ import (
 	daemoncmd "github.com/berth-engine/berth/internal/cli/daemon"
 	"github.com/berth-engine/berth/internal/cli/image"
 	"github.com/berth-engine/berth/internal/cli/system"
+	volumecmd "github.com/berth-engine/berth/internal/cli/volume"
 	engine "github.com/berth-engine/berth/internal/daemon"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
@@ -60,6 +61,7 @@ func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc) *cobra.Command {
 	ctrCmd := container.NewContainerCommand(c)
 	ctrCmd.AddCommand(image.ContainerCommands(c)...) // commit, export
 	root.AddCommand(ctrCmd, image.NewImageCommand(c), system.NewSystemCommand(c), daemoncmd.NewCommand(runDaemon))
+	root.AddCommand(volumecmd.NewVolumeCommand(c))
 	system.Version = engine.Version
 	polish(root)
 	return root

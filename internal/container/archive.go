@@ -58,9 +58,12 @@ func (s *Service) ArchivePut(ctx context.Context, ref, p string, r io.Reader) er
 		if c.HostConfig.ReadonlyRootfs {
 			return fmt.Errorf("container rootfs is marked read-only: %w", errdefs.ErrPermissionDenied)
 		}
-		dir, err := securejoin.SecureJoin(rootfs, path.Clean("/"+p))
+		dir, rw, err := joinInContainer(c, rootfs, path.Clean("/"+p))
 		if err != nil {
 			return fmt.Errorf("resolve %s: %v: %w", p, err, errdefs.ErrInvalidArgument)
+		}
+		if !rw {
+			return fmt.Errorf("mounted volume is marked read-only: %w", errdefs.ErrPermissionDenied)
 		}
 		fi, err := os.Stat(dir)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -117,10 +120,10 @@ func statInRootfs(c *Container, rootfs, p string) (string, ctr.PathStat, error) 
 	var host string
 	var err error
 	if clean == "/" || strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") {
-		host, err = securejoin.SecureJoin(rootfs, clean)
+		host, _, err = joinInContainer(c, rootfs, clean)
 	} else {
 		dir, base := path.Split(clean)
-		host, err = securejoin.SecureJoin(rootfs, dir)
+		host, _, err = joinInContainer(c, rootfs, dir)
 		host = filepath.Join(host, base)
 	}
 	if err != nil {

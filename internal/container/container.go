@@ -5,6 +5,7 @@ import (
 	"time"
 
 	ctr "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 )
 
 // Container is the persistent record of one container plus the in-memory
@@ -21,7 +22,8 @@ type Container struct {
 	ChainID      string // top layer of the image, parent of the rw layer
 	ImageArch    string // the image architecture (selects seccomp ABIs)
 	State        State
-	Network      *Endpoint `json:",omitempty"`
+	Network      *Endpoint     `json:",omitempty"`
+	MountPoints  []*MountPoint `json:",omitempty"` // volumes, binds, tmpfs (volumes.go)
 	Driver       string
 	LogPath      string
 	HostsPath    string
@@ -29,6 +31,9 @@ type Container struct {
 	HostnamePath string
 	RestartCount int
 	Warnings     []string `json:"-"` // Docker's warnings from the create request
+
+	// EndpointsConfig is the create request's per-network settings.
+	EndpointsConfig map[string]*network.EndpointSettings `json:",omitempty"`
 
 	mu      sync.Mutex    // serializes lifecycle operations
 	changed chan struct{} // closed and replaced on every state change
@@ -57,14 +62,18 @@ type State struct {
 	ManuallyStopped bool `json:",omitempty"`
 }
 
-// Endpoint is the container's attachment to the default bridge.
+// Endpoint is the container's attachment to its first network (the
+// default bridge or a user network).
 type Endpoint struct {
+	Network   string `json:",omitempty"` // "" = the default bridge
+	DNS       string `json:",omitempty"` // nameserver for resolv.conf (user networks)
 	Bridge    string
 	NetNSPath string
 	IP        string
 	PrefixLen int
 	Gateway   string
 	MAC       string
+	Ports     []PublishedPort `json:",omitempty"`
 }
 
 func (c *Container) init() {
@@ -106,6 +115,20 @@ func (c *Container) setState(fn func(*State)) {
 // state reads are tiny, so one lock keeps ps and inspect from ever blocking
 // behind a slow lifecycle operation (which holds c.mu instead).
 var stateMu sync.Mutex
+
+// hostConfig returns the current HostConfig. Update replaces the pointer
+// (copy on write) under the state lock, so readers outside c.mu use this.
+func (c *Container) hostConfig() *ctr.HostConfig {
+	stateMu.Lock()
+	defer stateMu.Unlock()
+	return c.HostConfig
+}
+
+func (c *Container) setHostConfig(hc *ctr.HostConfig) {
+	stateMu.Lock()
+	c.HostConfig = hc
+	stateMu.Unlock()
+}
 
 // network returns the container's endpoint (nil when not attached).
 func (c *Container) network() *Endpoint {

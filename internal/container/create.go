@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/errdefs"
 	ctr "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/events"
+	netapi "github.com/moby/moby/api/types/network"
 )
 
 // CreateOptions is the request to create a container.
@@ -21,6 +22,7 @@ type CreateOptions struct {
 	Name       string
 	Config     *ctr.Config
 	HostConfig *ctr.HostConfig
+	Networking *netapi.NetworkingConfig
 }
 
 // Create validates the request, merges the image's config, prepares the
@@ -34,6 +36,9 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 		hc = &ctr.HostConfig{}
 	}
 	if err := validateHostConfig(hc); err != nil {
+		return nil, err
+	}
+	if err := s.checkNetworkMode(ctx, cfg, hc); err != nil {
 		return nil, err
 	}
 	if err := validatePolicies(cfg, hc); err != nil {
@@ -76,6 +81,9 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 		Driver: s.cfg.RootFS.Name(),
 		State:  State{Status: ctr.StateCreated}, Warnings: warnings,
 	}
+	if opts.Networking != nil {
+		c.EndpointsConfig = opts.Networking.EndpointsConfig
+	}
 	c.init()
 	dir := s.dataDir(id)
 	c.LogPath = filepath.Join(dir, id+"-json.log")
@@ -94,6 +102,9 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	if _, err := s.cfg.RootFS.Prepare(ctx, id, img.ChainID); err != nil {
 		return nil, fmt.Errorf("prepare rootfs: %w", err)
 	}
+	if err := s.prepareMounts(ctx, c, img); err != nil {
+		return nil, err
+	}
 	if err := s.store.add(c); err != nil {
 		return nil, err
 	}
@@ -102,15 +113,11 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 }
 
 func validateHostConfig(hc *ctr.HostConfig) error {
-	switch mode := string(hc.NetworkMode); mode {
-	case "", "default", "bridge", "none", "host":
-	default:
-		// Docker answers 404 here, which makes the docker CLI retry as if
-		// the image were missing; 400 reports the real problem.
-		return fmt.Errorf("network %s not found: %w", mode, errdefs.ErrInvalidArgument)
-	}
 	if hc.Runtime != "" && hc.Runtime != "runc" {
 		return fmt.Errorf("unknown or invalid runtime name: %s: %w", hc.Runtime, errdefs.ErrInvalidArgument)
+	}
+	if err := validatePortBindings(hc); err != nil {
+		return err
 	}
 	if hc.ShmSize < 0 {
 		return fmt.Errorf("SHM size can not be less than 0: %w", errdefs.ErrInvalidArgument)
@@ -137,6 +144,7 @@ func mergeImageConfig(user *ctr.Config, img *image.Image) *ctr.Config {
 		}
 	}
 	c.Env = mergeEnv(ic.Env, c.Env)
+	c.ExposedPorts = mergeExposedPorts(c.ExposedPorts, ic.ExposedPorts)
 	if c.WorkingDir == "" {
 		c.WorkingDir = ic.WorkingDir
 	}
@@ -200,6 +208,7 @@ func (s *Service) writeHostFiles(c *Container, ip []byte) error {
 	if err != nil {
 		return err
 	}
+	resolv = customResolvConf(c, resolv)
 	if err := atomicfile.Replace(c.ResolvPath, resolv, 0o644); err != nil {
 		return err
 	}
@@ -209,7 +218,7 @@ func (s *Service) writeHostFiles(c *Container, ip []byte) error {
 			return err
 		}
 	} else {
-		hosts = network.BuildHosts(hostname, ip, nil)
+		hosts = network.BuildHosts(hostname, ip, append(extraHosts(c), s.linkHosts(c)...))
 	}
 	return atomicfile.Replace(c.HostsPath, hosts, 0o644)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/berth-engine/berth/internal/image"
+	"github.com/moby/moby/api/types/network"
 )
 
 // ImageStore resolves the image a container is created from.
@@ -21,9 +22,19 @@ type RootFS interface {
 	Name() string
 }
 
-// Networker connects a container to the default bridge: Attach makes a
-// network namespace with an address; Detach undoes it and is idempotent.
+// Networker connects containers to networks. Attach (at start) makes a
+// network namespace with an address on the container's network, plus an
+// interface on every network it was connected to; Publish (after Attach)
+// reserves host ports and forwards them to it, returning the ports bound;
+// Detach (at stop) undoes both and is idempotent; Remove forgets the
+// memberships of a deleted container. CheckNetwork validates a network
+// name at create; Networks lists the user networks a container is a
+// member of, as inspect shows them.
 type Networker interface {
-	Attach(ctx context.Context, containerID string) (*Endpoint, error)
+	Attach(ctx context.Context, req AttachRequest) (*Endpoint, error)
+	Publish(ctx context.Context, containerID string, ports []PublishedPort) ([]PublishedPort, error)
 	Detach(ctx context.Context, containerID string) error
+	Remove(ctx context.Context, containerID string) error
+	CheckNetwork(ctx context.Context, name string) error
+	Networks(containerID string) map[string]*network.EndpointSettings
 }

@@ -36,13 +36,13 @@ func (s *Service) Inspect(c *Container) ctr.InspectResponse {
 		Image: c.ImageID, ResolvConfPath: c.ResolvPath, HostnamePath: c.HostnamePath,
 		HostsPath: c.HostsPath, LogPath: c.LogPath, Name: "/" + c.Name,
 		RestartCount: restartCount(c), Driver: c.Driver, Platform: "linux",
-		ExecIDs: s.execIDs(c.ID), HostConfig: c.HostConfig,
+		ExecIDs: s.execIDs(c.ID), HostConfig: c.hostConfig(),
 		GraphDriver: &storage.DriverData{Name: c.Driver, Data: map[string]string{
 			"UpperDir":  s.dataDir(c.ID) + "/upper",
 			"WorkDir":   s.dataDir(c.ID) + "/work",
 			"MergedDir": s.dataDir(c.ID) + "/rootfs",
 		}},
-		Mounts:          []ctr.MountPoint{},
+		Mounts:          apiMounts(c),
 		Config:          c.Config,
 		NetworkSettings: s.networkSettings(c, st),
 	}
@@ -57,6 +57,9 @@ func nonNil(s []string) []string {
 
 func (s *Service) networkSettings(c *Container, st State) *ctr.NetworkSettings {
 	ns := &ctr.NetworkSettings{Ports: network.PortMap{}, Networks: map[string]*network.EndpointSettings{}}
+	if st.Running() {
+		ns.Ports = portMap(c, c.network())
+	}
 	name := networkName(c)
 	ep := &network.EndpointSettings{NetworkID: name}
 	if n := c.network(); n != nil && st.Running() {
@@ -71,6 +74,7 @@ func (s *Service) networkSettings(c *Container, st State) *ctr.NetworkSettings {
 		}
 	}
 	ns.Networks[name] = ep
+	s.userNetworks(c, st.Running(), ns.Networks)
 	return ns
 }
 
@@ -87,12 +91,15 @@ func (s *Service) Summary(c *Container) ctr.Summary {
 		ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Config.Image, ImageID: c.ImageID,
 		Command: commandString(c), Created: c.Created.Unix(), Ports: []ctr.PortSummary{},
 		Labels: c.Config.Labels, State: st.display(), Status: statusString(st),
-		Mounts: []ctr.MountPoint{},
+		Mounts: apiMounts(c),
 	}
 	if sum.Labels == nil {
 		sum.Labels = map[string]string{}
 	}
 	sum.HostConfig.NetworkMode = networkName(c)
+	if st.Running() {
+		sum.Ports = portSummaries(c, c.network())
+	}
 	sum.NetworkSettings = &ctr.NetworkSettingsSummary{Networks: s.networkSettings(c, st).Networks}
 	return sum
 }

@@ -19,6 +19,7 @@ type ListOptions struct {
 var listFilters = map[string]bool{
 	"id": true, "name": true, "label": true, "status": true, "exited": true,
 	"ancestor": true, "before": true, "since": true, "network": true, "health": true,
+	"volume": true,
 }
 
 // List returns the containers matching opts, newest first.
@@ -87,7 +88,8 @@ func matches(c *Container, st State, f map[string][]string, ancestorOf func(stri
 			return (ok && id == c.ImageID) || c.Config.Image == v
 		}) &&
 		anyOf(f["network"], func(v string) bool { return networkName(c) == v }) &&
-		anyOf(f["health"], func(v string) bool { return string(healthStatus(c, st)) == v })
+		anyOf(f["health"], func(v string) bool { return string(healthStatus(c, st)) == v }) &&
+		anyOf(f["volume"], func(v string) bool { return mountsVolume(c, v) })
 }
 
 func networkName(c *Container) string {

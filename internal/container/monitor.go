@@ -113,6 +113,7 @@ func (s *Service) releaseRuntime(c *Container, m *monitor) {
 		s.log.Warn("unmount rootfs", "container", c.ID, "err", err)
 	}
 	wg.Wait()
+	s.unmountVolumes(ctx, c)
 	s.log.Debug("runtime released", "container", ShortID(c.ID), "took", time.Since(t0))
 }
 
@@ -145,6 +146,7 @@ func (s *Service) autoRemove(c *Container, m *monitor) {
 	if err := s.release(context.Background(), c); err != nil {
 		s.log.Warn("auto-remove cleanup", "container", c.ID, "err", err)
 	}
+	s.removeAnonVolumes(context.Background(), c)
 }
 
 func logMaxSize(c *Container) int64 {

@@ -59,6 +59,9 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 		return err
 	}
 	c.setState(func(st *State) { st.Removed = true })
+	if opts.RemoveVolumes {
+		s.removeAnonVolumes(ctx, c)
+	}
 	s.emit(c, events.ActionDestroy, nil)
 	c.notify()
 	return nil
@@ -68,6 +71,9 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 func (s *Service) release(ctx context.Context, c *Container) error {
 	s.teardownNetwork(ctx, c)
 	if err := s.cfg.Network.Detach(ctx, c.ID); err != nil {
+		return err
+	}
+	if err := s.cfg.Network.Remove(ctx, c.ID); err != nil {
 		return err
 	}
 	if err := s.cfg.RootFS.Remove(ctx, c.ID); err != nil {

@@ -108,7 +108,8 @@ func (s *Service) afterExit(c *Container, m *monitor) {
 // (or Berth's unhealthy restart) wants the container back it is marked
 // "restarting" and started again after the backoff, once m is done.
 func (s *Service) planRestart(c *Container, m *monitor) {
-	if c.HostConfig.AutoRemove || s.closing() {
+	hc := c.hostConfig()
+	if hc.AutoRemove || s.closing() {
 		return
 	}
 	st := c.snapshot()
@@ -119,7 +120,7 @@ func (s *Service) planRestart(c *Container, m *monitor) {
 	rs.mu.Lock()
 	forced := rs.unhealthy && !st.ManuallyStopped
 	rs.unhealthy = false
-	if !forced && !shouldRestart(c.HostConfig.RestartPolicy, st, restarts, false) {
+	if !forced && !shouldRestart(hc.RestartPolicy, st, restarts, false) {
 		rs.mu.Unlock()
 		return
 	}
@@ -235,7 +236,7 @@ func (s *Service) RestartOnBoot(ctx context.Context) {
 		stateMu.Lock()
 		restarts := c.RestartCount
 		stateMu.Unlock()
-		if !shouldRestart(c.HostConfig.RestartPolicy, st, restarts, true) {
+		if !shouldRestart(c.hostConfig().RestartPolicy, st, restarts, true) {
 			continue
 		}
 		c.policy.mu.Lock()

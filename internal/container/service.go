@@ -22,6 +22,7 @@ type Config struct {
 	Images       ImageStore
 	RootFS       RootFS
 	Network      Networker
+	Volumes      VolumeStore // nil: containers can't use volumes
 	Events       EventLogger // nil: no events
 	Log          *slog.Logger
 }

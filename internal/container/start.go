@@ -74,6 +74,14 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	if err != nil {
 		return err
 	}
+	if err := s.mountVolumes(ctx, c, rootfs, spec); err != nil {
+		return err
+	}
+	defer func() {
+		if retErr != nil {
+			s.unmountVolumes(context.WithoutCancel(ctx), c)
+		}
+	}()
 	bundle := s.bundleDir(c.ID)
 	if err := writeBundle(bundle, spec); err != nil {
 		return err
@@ -139,13 +147,22 @@ func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, error
 	switch {
 	case c.HostConfig.NetworkMode.IsHost(), c.HostConfig.NetworkMode.IsNone():
 		return "", s.writeHostFiles(c, nil)
+	case c.HostConfig.NetworkMode.IsContainer():
+		return s.joinContainerNetwork(c)
 	}
-	ep, err := s.cfg.Network.Attach(ctx, c.ID)
+	if _, err := s.resolveLinks(c); err != nil {
+		return "", err
+	}
+	ep, err := s.cfg.Network.Attach(ctx, attachRequest(c))
 	if err != nil {
 		return "", fmt.Errorf("network setup: %w", err)
 	}
+	err = s.publishPorts(ctx, c, ep)
 	c.setNetwork(ep)
-	if err := s.writeHostFiles(c, net.ParseIP(ep.IP)); err != nil {
+	if err == nil {
+		err = s.writeHostFiles(c, net.ParseIP(ep.IP))
+	}
+	if err != nil {
 		_ = s.cfg.Network.Detach(context.WithoutCancel(ctx), c.ID)
 		c.setNetwork(nil)
 		return "", err
@@ -181,7 +198,7 @@ func (s *Service) spec(c *Container, rootfs, netns string) (*specs.Spec, error) 
 	}
 	opts := oci.Options{
 		ID: c.ID, Rootfs: rootfs, Readonly: c.HostConfig.ReadonlyRootfs,
-		Args: append([]string{c.Path}, c.Args...), Env: containerEnv(c, home), Cwd: cwd,
+		Args: append([]string{c.Path}, c.Args...), Env: mergeEnv(s.linkEnv(c), containerEnv(c, home)), Cwd: cwd,
 		User: user, Hostname: c.Config.Hostname, Domainname: c.Config.Domainname,
 		Tty: c.Config.Tty, NetNSPath: netns, NetworkMode: mode,
 		HostsPath: c.HostsPath, ResolvConfPath: c.ResolvPath, HostnamePath: c.HostnamePath,

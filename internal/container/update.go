@@ -53,10 +53,10 @@ func (s *Service) Update(ctx context.Context, ref string, upd ctr.UpdateConfig) 
 	if upd.RestartPolicy.Name != "" {
 		hc.RestartPolicy = upd.RestartPolicy
 	}
-	old := c.HostConfig
-	c.HostConfig = &hc
+	old := c.hostConfig()
+	c.setHostConfig(&hc)
 	if err := s.store.save(c); err != nil {
-		c.HostConfig = old
+		c.setHostConfig(old)
 		return nil, err
 	}
 	return warn, nil

@@ -22,11 +22,16 @@ import (
 	"github.com/berth-engine/berth/internal/image"
 	"github.com/berth-engine/berth/internal/metadata"
 	"github.com/berth-engine/berth/internal/network/bridge"
+	"github.com/berth-engine/berth/internal/network/manager"
 	"github.com/berth-engine/berth/internal/registry"
 	"github.com/berth-engine/berth/internal/server"
+	buildrouter "github.com/berth-engine/berth/internal/server/router/build"
 	ctrrouter "github.com/berth-engine/berth/internal/server/router/container"
 	imgrouter "github.com/berth-engine/berth/internal/server/router/image"
+	netrouter "github.com/berth-engine/berth/internal/server/router/network"
 	sysrouter "github.com/berth-engine/berth/internal/server/router/system"
+	volrouter "github.com/berth-engine/berth/internal/server/router/volume"
+	"github.com/berth-engine/berth/internal/volume"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 )
@@ -46,7 +51,9 @@ type Daemon struct {
 	images     *image.Service
 	events     *events.Events
 	containers *container.Service
+	volumes    *volume.Service
 	network    *bridge.Network
+	nets       *manager.Manager
 	driver     string
 	started    time.Time
 	runc       runtimeVersion
@@ -119,6 +126,11 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	}); err != nil {
 		return nil, fmt.Errorf("default bridge network: %w", err)
 	}
+	if d.nets, err = manager.New(ctx, manager.Config{
+		StateDir: filepath.Join(cfg.DataRoot, "network", "networks"), NetNSDir: filepath.Join(cfg.ExecRoot, "netns"), Log: log,
+	}); err != nil {
+		return nil, fmt.Errorf("user networks: %w", err)
+	}
 	runtimePath, err := exec.LookPath(cfg.DefaultRuntime)
 	if err != nil {
 		return nil, fmt.Errorf("OCI runtime %q: %w", cfg.DefaultRuntime, err)
@@ -128,11 +140,14 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	if err != nil {
 		return nil, err
 	}
+	if d.volumes, err = volume.New(d.db, filepath.Join(cfg.DataRoot, "volumes"), d.volumeUsers, volume.WithEvents(d.events)); err != nil {
+		return nil, err
+	}
 	if d.containers, err = container.New(d.db, container.Config{
 		Root: filepath.Join(cfg.DataRoot, "containers"), ExecRoot: cfg.ExecRoot,
 		ShimBinary: self, Runtime: runtimePath, RuntimeRoot: filepath.Join(cfg.ExecRoot, "runc"),
 		CgroupParent: cfg.CgroupParent, Images: d.images, RootFS: sn,
-		Network: netAdapter{d.network}, Log: log, Events: d.events,
+		Network: netAdapter{d.network, d.nets}, Log: log, Events: d.events, Volumes: d.volumes,
 	}); err != nil {
 		return nil, err
 	}
@@ -149,10 +164,10 @@ func (d *Daemon) restore(ctx context.Context) {
 	keep := map[string]bool{}
 	for id, ep := range running {
 		keep[id] = true
-		if ep != nil {
-			d.network.Restore(id, net.ParseIP(ep.IP))
-		}
+		d.restoreEndpoint(id, ep)
 	}
+	d.restoreVolumes(ctx, keep)
+	d.restoreNetworks(ctx, keep)
 	if err := d.network.Prune(ctx, keep); err != nil {
 		d.log.Warn("prune network leftovers", "err", err)
 	}
@@ -183,6 +198,9 @@ func (d *Daemon) serve(ctx context.Context) error {
 		imgrouter.CommitRoutes(committer{d}),
 		sysrouter.DiskUsageRoutes(diskUsage{d}),
 		ctrrouter.ExportRoutes(d.containers),
+		volrouter.Routes(d.volumes),
+		netrouter.Routes(networkBackend{d}),
+		buildrouter.Routes(d.builder()),
 	)
 	listeners, err := d.listen()
 	if err != nil {
@@ -276,6 +294,9 @@ func listenUnix(path string) (net.Listener, error) {
 }
 
 func (d *Daemon) close() {
+	if d.nets != nil {
+		d.nets.Close()
+	}
 	if d.containers != nil {
 		d.containers.Close(context.Background())
 	}

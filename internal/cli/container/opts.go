@@ -42,6 +42,7 @@ type createOptions struct {
 	entrypointSet bool
 	res           resourceOptions
 	policy        policyOptions
+	mounts        mountOptions
 }
 
 func addCreateFlags(fs *pflag.FlagSet, o *createOptions) {
@@ -70,6 +71,7 @@ func addCreateFlags(fs *pflag.FlagSet, o *createOptions) {
 	fs.BoolVar(&o.autoRemove, "rm", false, "Automatically remove the container and its associated anonymous volumes when it exits")
 	addResourceFlags(fs, &o.res)
 	addPolicyFlags(fs, &o.policy)
+	addMountFlags(fs, &o.mounts)
 }
 
 // Pull policies of --pull.
@@ -162,6 +164,9 @@ func (o *createOptions) hostConfig() (*container.HostConfig, error) {
 		hc.Memory = m
 	}
 	if err := o.res.apply(hc); err != nil {
+		return nil, err
+	}
+	if err := o.mounts.apply(hc); err != nil {
 		return nil, err
 	}
 	rp, err := o.policy.restartPolicy(o.autoRemove)

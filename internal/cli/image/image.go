@@ -9,7 +9,8 @@ import (
 func Commands(c *command.CLI) []*cobra.Command {
 	return []*cobra.Command{newImagesCommand(c), newImportCommand(c), newRmiCommand(c), newTagCommand(c),
 		newPullCommand(c), newPushCommand(c), newLoginCommand(c), newLogoutCommand(c),
-		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c), newCommitCommand(c), newExportCommand(c)}
+		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c), newCommitCommand(c), newExportCommand(c),
+		newBuildCommand(c)}
 }
 
 // NewImageCommand returns `berth image` with ls, import, rm and tag.

@@ -92,7 +92,18 @@ func writeDFVerbose(out io.Writer, du client.DiskUsageResult, now time.Time) err
 	}
 	fmt.Fprintln(out, "\nLocal Volumes space usage:")
 	fmt.Fprintln(out)
-	fmt.Fprintln(out, "VOLUME NAME   LINKS     SIZE")
+	tw = tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)
+	fmt.Fprintln(tw, "VOLUME NAME\tLINKS\tSIZE")
+	for _, v := range du.Volumes.Items {
+		var links, size int64
+		if v.UsageData != nil {
+			links, size = v.UsageData.RefCount, v.UsageData.Size
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", v.Name, links, units.HumanSize(float64(size)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	fmt.Fprintln(out, "\nBuild cache usage: 0B")
 	return nil
 }

@@ -25,6 +25,13 @@ type Endpoint struct {
 	Gateway   net.IP
 	MAC       net.HardwareAddr
 	HostVeth  string
+	IfName    string // inside the netns: eth0, eth1, …
+}
+
+// AttachOptions are the optional settings of an attachment.
+type AttachOptions struct {
+	IP  net.IP           // a fixed address in the subnet (--ip); nil = next free
+	MAC net.HardwareAddr // nil = derived from the address (02:42:…)
 }
 
 // Attach creates containerID's netns at NetNSDir/<id>, a veth pair with the
@@ -32,39 +39,75 @@ type Endpoint struct {
 // from the address), brings lo and eth0 up, assigns the next free address
 // and routes via the gateway. On failure nothing it made is left behind.
 func (n *Network) Attach(ctx context.Context, containerID string) (*Endpoint, error) {
+	return n.AttachWith(ctx, containerID, AttachOptions{})
+}
+
+// AttachWith is Attach with options.
+func (n *Network) AttachWith(ctx context.Context, containerID string, opts AttachOptions) (*Endpoint, error) {
+	return n.attach(ctx, containerID, "", "eth0", opts)
+}
+
+// Join adds an interface named ifname on this network to the existing
+// netns at netnsPath (a container already attached elsewhere: network
+// connect). No default route is added. Leave undoes it.
+func (n *Network) Join(ctx context.Context, containerID, netnsPath, ifname string, opts AttachOptions) (*Endpoint, error) {
+	if netnsPath == "" || ifname == "" || ifname == "lo" {
+		return nil, fmt.Errorf("join %s: netns path and interface name required: %w", n.cfg.BridgeName, errdefs.ErrInvalidArgument)
+	}
+	return n.attach(ctx, containerID, netnsPath, ifname, opts)
+}
+
+// attach creates the netns when netnsPath is "" (Attach), else joins it.
+func (n *Network) attach(ctx context.Context, containerID, netnsPath, ifname string, opts AttachOptions) (*Endpoint, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := validID(containerID); err != nil {
 		return nil, err
 	}
-	ip, err := n.reserve(containerID)
+	ip, err := n.reserve(containerID, opts.IP)
 	if err != nil {
 		return nil, err
 	}
 	ones, _ := n.subnet.Mask.Size()
 	ep := &Endpoint{
-		NetNSPath: n.netnsPath(containerID),
+		NetNSPath: netnsPath,
 		IP:        ip,
 		PrefixLen: ones,
 		Gateway:   n.Gateway(),
-		MAC:       macFor(ip),
-		HostVeth:  vethName(containerID),
+		MAC:       opts.MAC,
+		HostVeth:  n.vethName(containerID),
+		IfName:    ifname,
 	}
-	if err := n.onFreshThread(func() error { return n.plumb(ep) }); err != nil {
-		n.release(containerID)
+	if ep.MAC == nil {
+		ep.MAC = macFor(ip)
+	}
+	plumb := func() error { return n.join(ep) }
+	if netnsPath == "" {
+		ep.NetNSPath = n.netnsPath(containerID)
+		plumb = func() error { return n.plumb(ep) }
+	}
+	if err := n.onFreshThread(plumb); err != nil {
+		_ = n.release(containerID)
 		return nil, fmt.Errorf("attach %s to %s: %w", containerID, n.cfg.BridgeName, err)
 	}
 	return ep, nil
 }
 
-func (n *Network) reserve(id string) (net.IP, error) {
+func (n *Network) reserve(id string, want net.IP) (net.IP, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if _, ok := n.owners[id]; ok {
 		return nil, fmt.Errorf("container %s already attached to %s: %w", id, n.cfg.BridgeName, errdefs.ErrAlreadyExists)
 	}
-	ip, err := n.ipam.allocate()
+	var ip net.IP
+	var err error
+	if want != nil {
+		err = n.ipam.claim(want)
+		ip = want.To4()
+	} else {
+		ip, err = n.ipam.allocate()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -72,13 +115,16 @@ func (n *Network) reserve(id string) (net.IP, error) {
 	return ip, nil
 }
 
-func (n *Network) release(id string) {
+// release unpublishes id's ports and frees its address.
+func (n *Network) release(id string) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	err := n.unpublishLocked(id)
 	if ip, ok := n.owners[id]; ok {
 		n.ipam.release(ip)
 		delete(n.owners, id)
 	}
+	return err
 }
 
 // Restore marks ip as allocated to containerID again (daemon restart:
@@ -119,44 +165,80 @@ func (n *Network) plumb(ep *Endpoint) (err error) {
 		return fmt.Errorf("open netns: %w", err)
 	}
 	defer unix.Close(nsfd)
+	if err := n.addVeth(ep, nsfd); err != nil {
+		return err
+	}
+	if err := configureInside(ep, true); err != nil {
+		_ = n.h.LinkDel(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth}})
+		return err
+	}
+	return nil
+}
+
+// join runs on a throwaway thread: it enters the existing netns at
+// ep.NetNSPath and adds ep's interface there.
+func (n *Network) join(ep *Endpoint) error {
+	nsfd, err := unix.Open(ep.NetNSPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open netns: %w", err)
+	}
+	defer unix.Close(nsfd)
+	if err := n.addVeth(ep, nsfd); err != nil {
+		return err
+	}
+	if err := unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
+		_ = n.h.LinkDel(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth}})
+		return fmt.Errorf("enter netns: %w", err)
+	}
+	if err := configureInside(ep, false); err != nil {
+		_ = n.h.LinkDel(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth}})
+		return err
+	}
+	return nil
+}
+
+// addVeth creates the veth pair: host end on the bridge, peer named
+// ep.IfName in the netns nsfd.
+func (n *Network) addVeth(ep *Endpoint, nsfd int) error {
 	attrs := netlink.NewLinkAttrs()
 	attrs.Name, attrs.MasterIndex, attrs.Flags = ep.HostVeth, n.bridge, net.FlagUp
-	veth := &netlink.Veth{LinkAttrs: attrs, PeerName: "eth0", PeerHardwareAddr: ep.MAC, PeerNamespace: netlink.NsFd(nsfd)}
+	veth := &netlink.Veth{LinkAttrs: attrs, PeerName: ep.IfName, PeerHardwareAddr: ep.MAC, PeerNamespace: netlink.NsFd(nsfd)}
 	if err := n.h.LinkAdd(veth); err != nil {
 		return fmt.Errorf("create veth %s: %w", ep.HostVeth, err)
 	}
-	defer func() {
-		if err != nil {
-			_ = n.h.LinkDel(veth)
-		}
-	}()
-	return configureInside(ep)
+	return nil
 }
 
-// configureInside sets up lo and eth0 in the netns the current thread is in.
-func configureInside(ep *Endpoint) error {
+// configureInside sets up lo (when first) and ep's interface in the netns
+// the current thread is in, with the default route when first.
+func configureInside(ep *Endpoint, first bool) error {
 	h, err := netlink.NewHandle(unix.NETLINK_ROUTE) // opened in this thread's netns
 	if err != nil {
 		return fmt.Errorf("netlink in netns: %w", err)
 	}
 	defer h.Close()
-	lo, err := h.LinkByName("lo")
-	if err != nil {
-		return fmt.Errorf("lo: %w", err)
+	if first {
+		lo, err := h.LinkByName("lo")
+		if err != nil {
+			return fmt.Errorf("lo: %w", err)
+		}
+		if err := h.LinkSetUp(lo); err != nil {
+			return fmt.Errorf("lo up: %w", err)
+		}
 	}
-	if err := h.LinkSetUp(lo); err != nil {
-		return fmt.Errorf("lo up: %w", err)
-	}
-	eth, err := h.LinkByName("eth0")
+	eth, err := h.LinkByName(ep.IfName)
 	if err != nil {
-		return fmt.Errorf("eth0: %w", err)
+		return fmt.Errorf("%s: %w", ep.IfName, err)
 	}
 	addr := &netlink.Addr{IPNet: &net.IPNet{IP: ep.IP, Mask: net.CIDRMask(ep.PrefixLen, 32)}}
 	if err := h.AddrAdd(eth, addr); err != nil {
-		return fmt.Errorf("eth0 address %s: %w", addr.IPNet, err)
+		return fmt.Errorf("%s address %s: %w", ep.IfName, addr.IPNet, err)
 	}
 	if err := h.LinkSetUp(eth); err != nil {
-		return fmt.Errorf("eth0 up: %w", err)
+		return fmt.Errorf("%s up: %w", ep.IfName, err)
+	}
+	if !first {
+		return nil
 	}
 	route := &netlink.Route{LinkIndex: eth.Attrs().Index, Gw: ep.Gateway}
 	if err := h.RouteAdd(route); err != nil {
@@ -202,19 +284,26 @@ func removeNetNS(path string) error {
 // Detach deletes containerID's veth and netns and frees its address. It is
 // idempotent.
 func (n *Network) Detach(ctx context.Context, containerID string) error {
+	err := n.Leave(ctx, containerID)
+	if err != nil && errors.Is(err, errdefs.ErrInvalidArgument) {
+		return err
+	}
+	return errors.Join(err, removeNetNS(n.netnsPath(containerID)))
+}
+
+// Leave deletes containerID's veth on this network, its published ports
+// and its address; the netns stays (network disconnect). Idempotent.
+func (n *Network) Leave(ctx context.Context, containerID string) error {
 	if err := validID(containerID); err != nil {
 		return err
 	}
 	var errs []error
-	if link, err := n.h.LinkByName(vethName(containerID)); err == nil {
+	if link, err := n.h.LinkByName(n.vethName(containerID)); err == nil {
 		if err := n.h.LinkDel(link); err != nil && !isNotFound(err) {
 			errs = append(errs, fmt.Errorf("delete veth: %w", err))
 		}
 	}
-	if err := removeNetNS(n.netnsPath(containerID)); err != nil {
-		errs = append(errs, err)
-	}
-	n.release(containerID)
+	errs = append(errs, n.release(containerID))
 	return errors.Join(errs...)
 }
 
@@ -233,15 +322,18 @@ func (n *Network) Prune(ctx context.Context, keep map[string]bool) error {
 	}
 	keepVeth := make(map[string]bool, len(keep))
 	for id := range keep {
-		keepVeth[vethName(id)] = true
+		keepVeth[n.vethName(id)] = true
 	}
 	links, err := n.h.LinkList()
 	if err != nil {
 		return errors.Join(append(errs, fmt.Errorf("prune veths: %w", err))...)
 	}
+	n.mu.Lock()
+	errs = append(errs, n.syncPortsLocked()) // rules of gone containers
+	n.mu.Unlock()
 	for _, l := range links {
 		a := l.Attrs()
-		if l.Type() == "veth" && a.MasterIndex == n.bridge && strings.HasPrefix(a.Name, "vb") && !keepVeth[a.Name] {
+		if l.Type() == "veth" && a.MasterIndex == n.bridge && strings.HasPrefix(a.Name, n.vethPrefix()) && !keepVeth[a.Name] {
 			if err := n.h.LinkDel(l); err != nil && !isNotFound(err) {
 				errs = append(errs, fmt.Errorf("delete veth %s: %w", a.Name, err))
 			}
@@ -251,6 +343,24 @@ func (n *Network) Prune(ctx context.Context, keep map[string]bool) error {
 }
 
 func (n *Network) netnsPath(id string) string { return filepath.Join(n.cfg.NetNSDir, id) }
+
+// vethName is vethName(id) on the default bridge; on user networks
+// (Config.VethPrefix set) the prefix and 9 hex digits of a hash of the
+// bridge name and ID, as one container has a veth on each network.
+func (n *Network) vethName(id string) string {
+	if n.cfg.VethPrefix == "" {
+		return vethName(id)
+	}
+	sum := sha256.Sum256([]byte(n.cfg.BridgeName + "/" + id))
+	return n.cfg.VethPrefix + hex.EncodeToString(sum[:])[:min(9, 15-len(n.cfg.VethPrefix))]
+}
+
+func (n *Network) vethPrefix() string {
+	if n.cfg.VethPrefix == "" {
+		return "vb"
+	}
+	return n.cfg.VethPrefix
+}
 
 // vethName is "vb" + the first 9 characters of the ID (a hash of it for IDs
 // that are short or not made of interface-name-safe characters): 11 bytes,

@@ -33,6 +33,16 @@ type Config struct {
 	NetNSDir string
 	// TableName is the daemon's own nftables table (family ip), default "berth".
 	TableName string
+
+	// User networks only.
+	Gateway    string // default: the subnet's first host address
+	IPRange    string // sub-range addresses are allocated from (--ip-range)
+	Internal   bool   // no traffic in or out of the bridge but to the host
+	DisableICC bool   // containers cannot reach each other directly
+	// BlockPrivate drops what containers send to private, shared and
+	// link-local addresses beyond the bridge (the host's intranet).
+	BlockPrivate bool
+	VethPrefix   string // host veth names: prefix + hash (default bridge: "vb" + ID)
 }
 
 // Network is the default bridge network. Its methods are safe for
@@ -48,7 +58,8 @@ type Network struct {
 
 	mu     sync.Mutex
 	ipam   *ipam
-	owners map[string]net.IP // container ID -> address
+	owners map[string]net.IP     // container ID -> address
+	ports  map[string]*published // container ID -> published ports
 }
 
 // New ensures the bridge exists and is up with the gateway address, turns
@@ -67,7 +78,7 @@ func New(ctx context.Context, cfg Config) (_ *Network, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("netlink: %w", err)
 	}
-	n := &Network{cfg: cfg, h: h, owners: map[string]net.IP{}}
+	n := &Network{cfg: cfg, h: h, owners: map[string]net.IP{}, ports: map[string]*published{}}
 	defer func() {
 		if err != nil {
 			n.Close()
@@ -76,8 +87,19 @@ func New(ctx context.Context, cfg Config) (_ *Network, err error) {
 	if n.subnet, err = chooseSubnet(cfg, h); err != nil {
 		return nil, err
 	}
-	n.gateway = firstHost(n.subnet)
+	if n.gateway, err = chooseGateway(cfg.Gateway, n.subnet); err != nil {
+		return nil, err
+	}
 	n.ipam = newIPAM(n.subnet, n.gateway)
+	if cfg.IPRange != "" {
+		_, r, err := net.ParseCIDR(cfg.IPRange)
+		if err != nil || r.IP.To4() == nil {
+			return nil, fmt.Errorf("ip range %q: %w", cfg.IPRange, errdefs.ErrInvalidArgument)
+		}
+		if err := n.ipam.setRange(r); err != nil {
+			return nil, err
+		}
+	}
 	if err := n.setupHost(); err != nil {
 		return nil, err
 	}
@@ -108,12 +130,18 @@ func (n *Network) setupHost() error {
 	if err := enableForwarding(); err != nil {
 		return err
 	}
+	if err := enableRouteLocalnet(n.cfg.BridgeName); err != nil {
+		return err
+	}
 	var err error
 	if n.nft, err = nftables.New(nftables.AsLasting()); err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
-	n.rules = newRuleSet(n.cfg.TableName, n.cfg.BridgeName, n.subnet)
+	n.rules = newRuleSet(n.cfg.TableName, n.cfg.BridgeName, n.subnet).withIsolation(n.cfg.BridgeName, n.vethPrefix(), n.cfg.Internal, !n.cfg.DisableICC).withBlockPrivate(n.cfg.BridgeName, n.cfg.BlockPrivate)
 	if err := n.rules.program(n.nft); err != nil {
+		return err
+	}
+	if err := n.rules.programBridge(n.nft); err != nil {
 		return err
 	}
 	return n.rules.ensureForeign(n.nft)
@@ -164,6 +192,29 @@ func enableForwarding() error {
 	return nil
 }
 
+// chooseGateway parses the configured gateway (it must be a host address
+// of the subnet) or takes the subnet's first host address.
+func chooseGateway(s string, subnet *net.IPNet) (net.IP, error) {
+	if s == "" {
+		return firstHost(subnet), nil
+	}
+	ip := net.ParseIP(s).To4()
+	if ip == nil || !subnet.Contains(ip) || ip.Equal(subnet.IP) {
+		return nil, fmt.Errorf("gateway %q is not a host address of %s: %w", s, subnet, errdefs.ErrInvalidArgument)
+	}
+	return ip, nil
+}
+
+// enableRouteLocalnet lets connections to ports published on 127.0.0.1
+// be routed to the bridge (their source is 127.0.0.1 until masqueraded).
+func enableRouteLocalnet(bridge string) error {
+	p := "/proc/sys/net/ipv4/conf/" + bridge + "/route_localnet"
+	if err := os.WriteFile(p, []byte("1\n"), 0o644); err != nil {
+		return fmt.Errorf("enable route_localnet on %s: %w", bridge, err)
+	}
+	return nil
+}
+
 // Subnet returns the bridge's subnet.
 func (n *Network) Subnet() *net.IPNet {
 	return &net.IPNet{IP: append(net.IP(nil), n.subnet.IP...), Mask: append(net.IPMask(nil), n.subnet.Mask...)}
@@ -194,7 +245,7 @@ func (n *Network) Close() error {
 func (n *Network) Teardown(ctx context.Context) error {
 	var errs []error
 	if n.nft != nil {
-		errs = append(errs, n.rules.removeForeign(n.nft), n.rules.deleteTable(n.nft))
+		errs = append(errs, n.rules.removeForeign(n.nft), n.rules.deleteTable(n.nft), n.rules.deleteBridgeTable(n.nft))
 	}
 	if link, err := n.h.LinkByName(n.cfg.BridgeName); err == nil {
 		if err := n.h.LinkDel(link); err != nil {

@@ -15,6 +15,9 @@ import (
 const (
 	chainPostrouting = "postrouting"
 	chainForward     = "forward"
+	chainPrerouting  = "prerouting" // nat, jumps to ports for local destinations
+	chainOutput      = "output"     // nat, the same for the host's own connections
+	chainPorts       = "ports"      // regular chain: one DNAT rule per published port
 )
 
 // The foreign chain another engine (Docker with iptables-nft) filters in.
@@ -28,22 +31,37 @@ type ruleSet struct {
 	table       string
 	postrouting [][]expr.Any // nat, hook postrouting, priority srcnat
 	forward     [][]expr.Any // filter, hook forward, priority filter
-	foreign     [][]expr.Any // inserted into ip filter FORWARD when present
-	marker      string       // comment identifying our foreign rules
+	prerouting  [][]expr.Any // nat, hook prerouting, priority dstnat
+	output      [][]expr.Any // nat, hook output, priority dstnat
+	// bridgeForward goes into table bridge <table> (icc=false), if any.
+	bridgeForward [][]expr.Any
+	foreign       [][]expr.Any // inserted into ip filter FORWARD when present
+	marker        string       // comment identifying our foreign rules
 }
 
 func newRuleSet(table, bridge string, subnet *net.IPNet) ruleSet {
 	return ruleSet{
 		table: table,
 		// ip saddr <subnet> oifname != <bridge> masquerade
+		// ip saddr 127.0.0.0/8 oifname <bridge> masquerade (published ports on 127.0.0.1)
+		// ip saddr <subnet> oifname <bridge> ct status dnat masquerade (hairpin)
 		postrouting: [][]expr.Any{
 			concat(matchSaddr(subnet), matchIfname(expr.MetaKeyOIFNAME, expr.CmpOpNeq, bridge), counterVerdict(nil), masq()),
+			concat(matchSaddr(loopbackNet), matchIfname(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge), counterVerdict(nil), masq()),
+			concat(matchSaddr(subnet), matchIfname(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge), ctDNAT(), counterVerdict(nil), masq()),
 		},
-		// iifname <bridge> accept; oifname <bridge> ct state established,related accept
+		// iifname <bridge> accept; oifname <bridge> ct state established,related accept;
+		// oifname <bridge> ct status dnat accept (published ports);
+		// oifname <bridge> drop (nothing else enters: isolates networks)
 		forward: [][]expr.Any{
 			concat(matchIfname(expr.MetaKeyIIFNAME, expr.CmpOpEq, bridge), counterVerdict(accept())),
 			concat(matchIfname(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge), ctEstablished(), counterVerdict(accept())),
+			concat(matchIfname(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge), ctDNAT(), counterVerdict(accept())),
+			concat(matchIfname(expr.MetaKeyOIFNAME, expr.CmpOpEq, bridge), counterVerdict(drop())),
 		},
+		// fib daddr type local jump ports
+		prerouting: [][]expr.Any{concat(fibDaddrLocal(), jump(chainPorts))},
+		output:     [][]expr.Any{concat(fibDaddrLocal(), jump(chainPorts))},
 		// -i <bridge> -j ACCEPT; -o <bridge> -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 		foreign: [][]expr.Any{
 			concat(xtIfname(expr.MetaKeyIIFNAME, bridge), counterVerdict(accept())),
@@ -57,11 +75,12 @@ func (rs ruleSet) tableRef() *nftables.Table {
 	return &nftables.Table{Name: rs.table, Family: nftables.TableFamilyIPv4}
 }
 
-// program replaces the content of Berth's two chains in one transaction;
-// other chains in the table (port publishing) are left alone.
+// program replaces the content of Berth's base chains in one transaction;
+// the ports chain (port publishing) is created when missing, never flushed.
 func (rs ruleSet) program(c *nftables.Conn) error {
 	t := c.AddTable(rs.tableRef())
 	accept := nftables.ChainPolicyAccept
+	c.AddChain(&nftables.Chain{Name: chainPorts, Table: t})
 	chains := []struct {
 		ch    *nftables.Chain
 		rules [][]expr.Any
@@ -70,6 +89,10 @@ func (rs ruleSet) program(c *nftables.Conn) error {
 			Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource, Policy: &accept}, rs.postrouting},
 		{&nftables.Chain{Name: chainForward, Table: t, Type: nftables.ChainTypeFilter,
 			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept}, rs.forward},
+		{&nftables.Chain{Name: chainPrerouting, Table: t, Type: nftables.ChainTypeNAT,
+			Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest, Policy: &accept}, rs.prerouting},
+		{&nftables.Chain{Name: chainOutput, Table: t, Type: nftables.ChainTypeNAT,
+			Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest, Policy: &accept}, rs.output},
 	}
 	for _, x := range chains {
 		ch := c.AddChain(x.ch)

@@ -19,6 +19,15 @@ func (rs ruleSet) render() string {
 	writeRules(&b, rs.postrouting)
 	fmt.Fprintf(&b, "  chain %s { type filter hook forward priority 0; policy accept; }\n", chainForward)
 	writeRules(&b, rs.forward)
+	fmt.Fprintf(&b, "  chain %s { type nat hook prerouting priority -100; policy accept; }\n", chainPrerouting)
+	writeRules(&b, rs.prerouting)
+	fmt.Fprintf(&b, "  chain %s { type nat hook output priority -100; policy accept; }\n", chainOutput)
+	writeRules(&b, rs.output)
+	fmt.Fprintf(&b, "  chain %s { published ports, one rule each }\n", chainPorts)
+	if len(rs.bridgeForward) > 0 {
+		fmt.Fprintf(&b, "table bridge %s\n  chain %s { type filter hook forward priority 0; policy accept; }\n", rs.table, chainForward)
+		writeRules(&b, rs.bridgeForward)
+	}
 	fmt.Fprintf(&b, "table ip %s (foreign, when present)\n  chain %s: inserted first, comment %q\n", foreignTable, foreignChain, rs.marker)
 	writeRules(&b, rs.foreign)
 	return b.String()
@@ -49,8 +58,11 @@ func renderExpr(e expr.Any) string {
 	case *expr.Meta:
 		return fmt.Sprintf("meta %s -> r%d", metaKey(e.Key), e.Register)
 	case *expr.Ct:
-		if e.Key == expr.CtKeySTATE {
+		switch e.Key {
+		case expr.CtKeySTATE:
 			return fmt.Sprintf("ct state -> r%d", e.Register)
+		case expr.CtKeySTATUS:
+			return fmt.Sprintf("ct status -> r%d", e.Register)
 		}
 		return fmt.Sprintf("ct key=%d -> r%d", e.Key, e.Register)
 	case *expr.Counter:
@@ -58,10 +70,21 @@ func renderExpr(e expr.Any) string {
 	case *expr.Masq:
 		return "masquerade"
 	case *expr.Verdict:
-		if e.Kind == expr.VerdictAccept {
+		switch e.Kind {
+		case expr.VerdictAccept:
 			return "accept"
+		case expr.VerdictJump:
+			return "jump " + e.Chain
+		case expr.VerdictDrop:
+			return "drop"
 		}
 		return fmt.Sprintf("verdict %d", e.Kind)
+	case *expr.Fib:
+		return fmt.Sprintf("fib daddr=%t type=%t -> r%d", e.FlagDADDR, e.ResultADDRTYPE, e.Register)
+	case *expr.Immediate:
+		return fmt.Sprintf("immediate %x -> r%d", e.Data, e.Register)
+	case *expr.NAT:
+		return fmt.Sprintf("nat type=%d family=%d addr=r%d proto=r%d", e.Type, e.Family, e.RegAddrMin, e.RegProtoMin)
 	case *expr.Match:
 		if info, ok := e.Info.(*xt.ConntrackMtinfo3); ok {
 			return fmt.Sprintf("match %s rev=%d flags=%#x state=%#x", e.Name, e.Rev, info.MatchFlags, info.StateMask)
@@ -77,6 +100,10 @@ func metaKey(k expr.MetaKey) string {
 		return "iifname"
 	case expr.MetaKeyOIFNAME:
 		return "oifname"
+	case expr.MetaKeyL4PROTO:
+		return "l4proto"
+	case expr.MetaKeyBRIIIFNAME:
+		return "ibrname"
 	}
 	return fmt.Sprintf("key=%d", k)
 }
@@ -95,6 +122,9 @@ func cmpOp(op expr.CmpOp) string {
 // length) and addresses as IPs.
 func cmpData(d []byte) string {
 	name := bytes.TrimRight(d, "\x00")
+	if len(d) == 4 && len(d)-len(name) != 1 { // an address, not an xt "abc\0"
+		return net.IP(d).String()
+	}
 	if len(name) > 0 && isPrintable(name) {
 		return fmt.Sprintf("%q/%d", name, len(d))
 	}

@@ -69,3 +69,33 @@ func isDefault(n *net.IPNet) bool {
 	ones, _ := n.Mask.Size()
 	return ones == 0
 }
+
+// FreeSubnet returns the first candidate subnet (172.18–31.0.0/16, then
+// 192.168.x.0/24) that overlaps neither the host's addresses and routes
+// nor any of taken.
+func FreeSubnet(taken []*net.IPNet) (*net.IPNet, error) {
+	h, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	defer h.Close()
+	occupied, err := hostNetworks(h)
+	if err != nil {
+		return nil, err
+	}
+	return pickSubnet(append(occupied, taken...))
+}
+
+// Overlaps reports whether subnet overlaps one of others.
+func Overlaps(subnet *net.IPNet, others []*net.IPNet) bool { return overlapsAny(subnet, others) }
+
+// HostNetworks lists the IPv4 networks of the host's addresses and routes
+// (default routes excluded).
+func HostNetworks() ([]*net.IPNet, error) {
+	h, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	defer h.Close()
+	return hostNetworks(h)
+}

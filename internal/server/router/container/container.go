@@ -79,7 +79,7 @@ func (r router) postContainersCreate(ctx context.Context, w http.ResponseWriter,
 	if err := httputil.ReadJSON(req, &body); err != nil {
 		return err
 	}
-	c, err := r.b.Create(ctx, container.CreateOptions{Name: req.Form.Get("name"), Config: body.Config, HostConfig: body.HostConfig})
+	c, err := r.b.Create(ctx, container.CreateOptions{Name: req.Form.Get("name"), Config: body.Config, HostConfig: body.HostConfig, Networking: body.NetworkingConfig})
 	if err != nil {
 		return err
 	}

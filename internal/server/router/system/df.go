@@ -27,6 +27,11 @@ type DiskUsageBackend interface {
 	ContainersDiskUsage(ctx context.Context) ([]container.Summary, error)
 }
 
+// VolumesDiskUsageBackend is the optional volumes part of /system/df.
+type VolumesDiskUsageBackend interface {
+	VolumesDiskUsage(ctx context.Context) ([]volume.Volume, error)
+}
+
 // DiskUsageRoutes returns GET /system/df.
 func DiskUsageRoutes(b DiskUsageBackend) []httputil.Route {
 	return []httputil.Route{{Method: http.MethodGet, Path: "/system/df", Handler: dfRouter{b}.getSystemDF}}
@@ -48,6 +53,11 @@ func (r dfRouter) getSystemDF(ctx context.Context, w http.ResponseWriter, req *h
 	}
 	if want("container") {
 		if du.Containers, err = r.b.ContainersDiskUsage(ctx); err != nil {
+			return err
+		}
+	}
+	if vb, ok := r.b.(VolumesDiskUsageBackend); ok && want("volume") {
+		if du.Volumes, err = vb.VolumesDiskUsage(ctx); err != nil {
 			return err
 		}
 	}

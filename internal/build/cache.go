@@ -1,0 +1,80 @@
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+
+	"github.com/berth-engine/berth/internal/metadata"
+	"github.com/containerd/errdefs"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
+)
+
+const bucketCache = "buildcache"
+
+// Cache maps a step's key to the image the step made.
+type Cache interface {
+	Lookup(key string) (digest.Digest, bool)
+	Store(key string, id digest.Digest) error
+	// Entries returns every key and its image.
+	Entries() (map[string]digest.Digest, error)
+	Forget(keys []string) error
+}
+
+// boltCache keeps the cache in the metadata DB, so it survives restarts.
+type boltCache struct{ db *metadata.DB }
+
+// NewCache returns the build cache stored in db.
+func NewCache(db *metadata.DB) Cache { return boltCache{db: db} }
+
+func (c boltCache) Lookup(key string) (digest.Digest, bool) {
+	var id digest.Digest
+	err := c.db.Get(bucketCache, key, &id)
+	if errors.Is(err, errdefs.ErrNotFound) || err != nil {
+		return "", false
+	}
+	return id, true
+}
+
+func (c boltCache) Store(key string, id digest.Digest) error {
+	return c.db.Put(bucketCache, key, id)
+}
+
+func (c boltCache) Entries() (map[string]digest.Digest, error) {
+	out := map[string]digest.Digest{}
+	err := c.db.List(bucketCache, func(key string, raw []byte) error {
+		var id digest.Digest
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return err
+		}
+		out[key] = id
+		return nil
+	})
+	return out, err
+}
+
+func (c boltCache) Forget(keys []string) error {
+	return c.db.Update(func(tx *metadata.Tx) error {
+		for _, k := range keys {
+			if err := tx.Delete(bucketCache, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// cacheKey identifies a step as Docker's cache does: the parent image,
+// the instruction (as recorded in the history), the config it yields and
+// the checksum of the files it copies (contents and modes, not mtimes).
+func cacheKey(parent digest.Digest, createdBy string, cfg dockerspec.DockerOCIImageConfig, sum string) string {
+	raw, _ := json.Marshal(cfg)
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(parent), []byte(createdBy), raw, []byte(sum)} {
+		h.Write(part)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,301 @@
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	ctr "github.com/moby/moby/api/types/container"
+)
+
+// copyRequest is a COPY or ADD instruction.
+type copyRequest struct {
+	instructions.SourcesAndDest
+	name   string // COPY or ADD
+	from   string // stage or image (COPY --from)
+	chown  string
+	chmod  string
+	unpack bool // ADD: local tar archives are extracted
+}
+
+// source is one resolved COPY source.
+type source struct {
+	rel   string  // path as given, cleaned
+	host  string  // context: the file on the host
+	data  *string // heredoc content (COPY <<EOF)
+	isDir bool
+}
+
+func (j *job) copyStep(ctx context.Context, st *state, req copyRequest) error {
+	if len(req.SourceContents) > 0 && req.from != "" {
+		return fmt.Errorf("%s --from with heredocs is not supported: %w", req.name, errdefs.ErrInvalidArgument)
+	}
+	mode, err := parseChmod(req.chmod)
+	if err != nil {
+		return err
+	}
+	dest := req.DestPath
+	if !path.IsAbs(dest) {
+		wd := st.cfg.WorkingDir
+		if wd == "" {
+			wd = "/"
+		}
+		trailing := strings.HasSuffix(dest, "/") || dest == "."
+		dest = path.Join(wd, dest)
+		if trailing {
+			dest += "/"
+		}
+	}
+	if req.from != "" {
+		return j.copyFrom(ctx, st, req, dest, mode)
+	}
+	srcs, err := j.contextSources(req)
+	if err != nil {
+		return err
+	}
+	for _, sc := range req.SourceContents {
+		srcs = append(srcs, source{rel: sc.Path, data: &sc.Data})
+	}
+	if (len(srcs) > 1 || len(req.SourcePaths) > 1) && !strings.HasSuffix(dest, "/") {
+		return fmt.Errorf("When using %s with more than one source file, the destination must be a directory and end with a /: %w", req.name, errdefs.ErrInvalidArgument)
+	}
+	sum, err := checksum(srcs)
+	if err != nil {
+		return err
+	}
+	kind := "file"
+	if len(srcs) > 1 || srcs[0].isDir {
+		kind = "dir"
+	}
+	createdBy := fmt.Sprintf("/bin/sh -c #(nop) %s %s:%s in %s ", req.name, kind, sum, dest)
+	key, hit := j.probe(ctx, st, st.cfg, createdBy, req.chown+"\x00"+req.chmod)
+	if hit {
+		return nil
+	}
+	return j.writeLayer(ctx, st, cloneConfig(st.cfg), createdBy, key, req.chown, func(cid string) (func(w *layerWriter) error, error) {
+		targets := make([]string, len(srcs))
+		for i, s := range srcs {
+			targets[i] = j.destFor(ctx, cid, dest, s.rel, s.isDir || (req.unpack && s.data == nil && isArchive(s.host)))
+		}
+		return func(w *layerWriter) error {
+			w.mode = mode
+			for i, s := range srcs {
+				if err := w.addSource(s, targets[i], req.unpack); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+}
+
+// contextSources resolves the sources in the build context: wildcards
+// expand, symlinks resolve inside the context, nothing outside it.
+func (j *job) contextSources(req copyRequest) ([]source, error) {
+	var out []source
+	for _, p := range req.SourcePaths {
+		if strings.Contains(p, "://") {
+			return nil, fmt.Errorf("%s from a URL is not supported by this builder: %w", req.name, errdefs.ErrNotImplemented)
+		}
+		rel := path.Clean(filepath.ToSlash(p))
+		if rel == ".." || strings.HasPrefix(rel, "../") {
+			return nil, fmt.Errorf("%s failed: forbidden path outside the build context: %s: %w", req.name, p, errdefs.ErrInvalidArgument)
+		}
+		rel = strings.TrimPrefix(rel, "/")
+		if rel == "" {
+			rel = "."
+		}
+		matches, err := j.match(rel)
+		if err != nil {
+			return nil, err
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("%s failed: file not found in build context or excluded by .dockerignore: stat %s: file does not exist: %w", req.name, p, errdefs.ErrNotFound)
+		}
+		out = append(out, matches...)
+	}
+	return out, nil
+}
+
+// match returns the context paths matching pattern (a plain path when it
+// has no wildcard).
+func (j *job) match(pattern string) ([]source, error) {
+	if !strings.ContainsAny(pattern, "*?[") {
+		s, err := j.resolve(pattern)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []source{s}, nil
+	}
+	var out []source
+	err := filepath.WalkDir(j.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(j.dir, p)
+		if ok, _ := path.Match(pattern, filepath.ToSlash(rel)); !ok || rel == "." {
+			return nil
+		}
+		s, err := j.resolve(rel)
+		if err != nil {
+			return err
+		}
+		out = append(out, s)
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (j *job) resolve(rel string) (source, error) {
+	host, err := securejoin.SecureJoin(j.dir, rel)
+	if err != nil {
+		return source{}, err
+	}
+	fi, err := os.Stat(host)
+	if err != nil {
+		return source{}, err
+	}
+	return source{rel: rel, host: host, isDir: fi.IsDir()}, nil
+}
+
+// target is where source rel goes: into dest when dest is (or must be) a
+// directory, else dest itself.
+func (j *job) destFor(ctx context.Context, cid, dest, rel string, isDir bool) string {
+	if isDir {
+		return dest
+	}
+	if strings.HasSuffix(dest, "/") || (cid != "" && j.isDir(ctx, cid, dest)) {
+		return path.Join(dest, path.Base(rel))
+	}
+	return dest
+}
+
+func (j *job) isDir(ctx context.Context, cid, p string) bool {
+	for range 8 {
+		st, err := j.b.be.Stat(ctx, cid, p)
+		if err != nil {
+			return false
+		}
+		if st.Mode&fs.ModeSymlink == 0 || st.LinkTarget == "" || st.LinkTarget == p {
+			return st.Mode.IsDir()
+		}
+		p = st.LinkTarget
+	}
+	return false
+}
+
+// checksum hashes the sources' names, modes, link targets and contents.
+func checksum(srcs []source) (string, error) {
+	h := sha256.New()
+	for _, s := range srcs {
+		if s.data != nil {
+			fmt.Fprintf(h, "heredoc\x00%s\x00%s\x00", s.rel, *s.data)
+			continue
+		}
+		err := filepath.WalkDir(s.host, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(s.host, p)
+			fmt.Fprintf(h, "%s\x00%s\x00%o\x00", s.rel, rel, fi.Mode())
+			switch {
+			case fi.Mode()&fs.ModeSymlink != 0:
+				t, _ := os.Readlink(p)
+				fmt.Fprintf(h, "%s\x00", t)
+			case fi.Mode().IsRegular():
+				f, err := os.Open(p)
+				if err != nil {
+					return err
+				}
+				_, err = io.Copy(h, f)
+				f.Close()
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// copyFrom copies paths from another stage or an image.
+func (j *job) copyFrom(ctx context.Context, st *state, req copyRequest, dest string, mode *int64) error {
+	srcID, err := j.fromImage(ctx, req.from)
+	if err != nil {
+		return err
+	}
+	if len(req.SourcePaths) > 1 && !strings.HasSuffix(dest, "/") {
+		return fmt.Errorf("When using COPY with more than one source file, the destination must be a directory and end with a /: %w", errdefs.ErrInvalidArgument)
+	}
+	createdBy := fmt.Sprintf("/bin/sh -c #(nop) COPY --from=%s %s in %s ", req.from, strings.Join(req.SourcePaths, " "), dest)
+	key, hit := j.probe(ctx, st, st.cfg, createdBy, srcID+"\x00"+req.chown+"\x00"+req.chmod)
+	if hit {
+		return nil
+	}
+	src, err := j.b.be.Create(ctx, &ctr.Config{Image: srcID, Cmd: []string{"/bin/sh"}, Entrypoint: []string{}}, &ctr.HostConfig{NetworkMode: "none"})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = j.b.be.Remove(context.WithoutCancel(ctx), src) }()
+	return j.writeLayer(ctx, st, cloneConfig(st.cfg), createdBy, key, req.chown, func(cid string) (func(w *layerWriter) error, error) {
+		targets := make([]string, len(req.SourcePaths))
+		dirs := make([]bool, len(req.SourcePaths))
+		for i, p := range req.SourcePaths {
+			stat, err := j.b.be.Stat(ctx, src, p)
+			if err != nil {
+				return nil, fmt.Errorf("COPY failed: %w", err)
+			}
+			dirs[i] = stat.Mode.IsDir()
+			targets[i] = j.destFor(ctx, cid, dest, p, dirs[i])
+		}
+		return func(w *layerWriter) error {
+			w.mode = mode
+			for i, p := range req.SourcePaths {
+				if err := w.addImagePath(ctx, j.b.be, src, p, targets[i], dirs[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+}
+
+// fromImage is the image ID of a stage (by name or index) or image ref.
+func (j *job) fromImage(ctx context.Context, from string) (string, error) {
+	for i, s := range j.stages {
+		if strings.EqualFold(s.Name, from) || fmt.Sprint(i) == from {
+			if st, ok := j.states[i]; ok && st.id != "" {
+				return st.id.String(), nil
+			}
+			return "", fmt.Errorf("stage %s has no image to copy from: %w", from, errdefs.ErrInvalidArgument)
+		}
+	}
+	img, err := j.b.be.Image(ctx, from)
+	if err != nil {
+		return "", err
+	}
+	return img.ID.String(), nil
+}

@@ -1,0 +1,156 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/berth-engine/berth/internal/image"
+	"github.com/containerd/errdefs"
+	"github.com/distribution/reference"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// state is a stage being built: its current image and config.
+type state struct {
+	id     digest.Digest // current image, "" while FROM scratch has no step yet
+	cfg    dockerspec.DockerOCIImageConfig
+	args   map[string]string // ARGs declared in the stage that have a value
+	author string            // MAINTAINER
+	cmdSet bool              // CMD given in this stage (ENTRYPOINT keeps it)
+}
+
+// env is what variables expand against: the stage's ARGs, overridden by
+// its ENV.
+func (st *state) env() shell.EnvGetter {
+	kv := make([]string, 0, len(st.args)+len(st.cfg.Env))
+	for k, v := range st.args {
+		kv = append(kv, k+"="+v)
+	}
+	return shell.EnvsFromSlice(append(kv, st.cfg.Env...))
+}
+
+// argEnv lists, sorted, the ARGs a RUN sees that ENV does not override.
+func (st *state) argEnv() []string {
+	var out []string
+	for k, v := range st.args {
+		if !slices.ContainsFunc(st.cfg.Env, func(e string) bool { return strings.HasPrefix(e, k+"=") }) {
+			out = append(out, k+"="+v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (st *state) shell() []string {
+	if len(st.cfg.Shell) > 0 {
+		return slices.Clone(st.cfg.Shell)
+	}
+	return []string{"/bin/sh", "-c"}
+}
+
+func cloneConfig(c dockerspec.DockerOCIImageConfig) dockerspec.DockerOCIImageConfig {
+	var out dockerspec.DockerOCIImageConfig
+	raw, _ := json.Marshal(c)
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+func (j *job) buildStage(ctx context.Context, i int) (*state, error) {
+	s := j.stages[i]
+	j.printStep(s.SourceCode)
+	st, err := j.from(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	if st.id != "" {
+		j.out.Stream(" ---> " + shortID(st.id.String()) + "\n")
+	}
+	if err := j.triggers(ctx, st); err != nil {
+		return nil, err
+	}
+	for _, c := range s.Commands {
+		j.printStep(fmt.Sprint(c))
+		if err := j.dispatch(ctx, st, c); err != nil {
+			return nil, err
+		}
+		j.out.Stream(" ---> " + shortID(st.id.String()) + "\n")
+	}
+	return st, nil
+}
+
+func (j *job) printStep(text string) {
+	j.step++
+	j.out.Stream(fmt.Sprintf("Step %d/%d : %s\n", j.step, j.total, strings.TrimSpace(text)))
+}
+
+// from starts stage i from an earlier stage, scratch or an image.
+func (j *job) from(ctx context.Context, i int) (*state, error) {
+	base, _, err := j.lex.ProcessWord(j.stages[i].BaseName, shell.EnvsFromSlice(j.meta))
+	if err != nil {
+		return nil, fmt.Errorf("FROM: %v: %w", err, errdefs.ErrInvalidArgument)
+	}
+	st := &state{args: map[string]string{}}
+	if d := j.stageIndex(base, i); d >= 0 {
+		prev := j.states[d]
+		st.id, st.cfg = prev.id, cloneConfig(prev.cfg)
+		return st, nil
+	}
+	if base == "" {
+		return nil, fmt.Errorf("base name (%s) should not be blank: %w", j.stages[i].BaseName, errdefs.ErrInvalidArgument)
+	}
+	if strings.EqualFold(base, "scratch") {
+		return st, nil
+	}
+	img, err := j.b.be.Image(ctx, base)
+	if j.opts.Pull || errdefs.IsNotFound(err) {
+		img, err = j.pull(ctx, base)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.id, st.cfg = img.ID, cloneConfig(img.Config.Config)
+	return st, nil
+}
+
+// pull fetches a base image, with the request's credentials for its
+// registry.
+func (j *job) pull(ctx context.Context, ref string) (*image.Image, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return nil, fmt.Errorf("invalid reference format: %s: %w", ref, errdefs.ErrInvalidArgument)
+	}
+	host := reference.Domain(named)
+	if host == "docker.io" {
+		host = "https://index.docker.io/v1/"
+	}
+	return j.b.be.Pull(ctx, reference.FamiliarString(reference.TagNameOnly(named)), j.opts.Auth[host], j.out.Progress)
+}
+
+// triggers runs the base image's ONBUILD instructions.
+func (j *job) triggers(ctx context.Context, st *state) error {
+	trig := st.cfg.OnBuild
+	if len(trig) == 0 {
+		return nil
+	}
+	st.cfg.OnBuild = nil
+	word := "triggers"
+	if len(trig) == 1 {
+		word = "trigger"
+	}
+	j.out.Stream(fmt.Sprintf("# Executing %d build %s\n", len(trig), word))
+	for _, t := range trig {
+		c, err := parseLine(t)
+		if err != nil {
+			return err
+		}
+		if err := j.dispatch(ctx, st, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+package image
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/berth-engine/berth/internal/cli/command"
+	buildrouter "github.com/berth-engine/berth/internal/server/router/build"
+	"github.com/moby/moby/client"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+	"github.com/spf13/cobra"
+)
+
+type buildOptions struct {
+	tags      []string
+	file      string
+	buildArgs []string
+	labels    []string
+	noCache   bool
+	target    string
+	quiet     bool
+	network   string
+	rm        bool
+	forceRm   bool
+	secrets   []string
+}
+
+func newBuildCommand(c *command.CLI) *cobra.Command {
+	var o buildOptions
+	cmd := &cobra.Command{
+		Use:   "build [OPTIONS] PATH",
+		Short: "Build an image from a Dockerfile",
+		Args:  command.RequiresRangeArgs(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBuild(cmd.Context(), c, o, args[0])
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringArrayVarP(&o.tags, "tag", "t", nil, "Name and optionally a tag in the \"name:tag\" format")
+	fs.StringVarP(&o.file, "file", "f", "", "Name of the Dockerfile (default: \"PATH/Dockerfile\")")
+	fs.StringArrayVar(&o.buildArgs, "build-arg", nil, "Set build-time variables")
+	fs.StringArrayVar(&o.labels, "label", nil, "Set metadata for an image")
+	fs.BoolVar(&o.noCache, "no-cache", false, "Do not use cache when building the image")
+	fs.StringVar(&o.target, "target", "", "Set the target build stage to build")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
+	fs.StringVar(&o.network, "network", "default", "Set the networking mode for the RUN instructions during build")
+	fs.BoolVar(&o.rm, "rm", true, "Remove intermediate containers after a successful build")
+	fs.BoolVar(&o.forceRm, "force-rm", false, "Always remove intermediate containers")
+	fs.StringArrayVar(&o.secrets, "secret", nil, "Secret to expose to the build (format: \"id=mysecret[,src=/local/secret|,env=VAR]\")")
+	return cmd
+}
+
+func runBuild(ctx context.Context, c *command.CLI, o buildOptions, dir string) error {
+	dockerfile, err := dockerfileInContext(dir, o.file)
+	if err != nil {
+		return err
+	}
+	excludes, err := readDockerignore(dir)
+	if err != nil {
+		return err
+	}
+	api, err := c.Client(ctx)
+	if err != nil {
+		return err
+	}
+	if len(o.secrets) > 0 {
+		header, err := secretsHeader(o.secrets)
+		if err != nil {
+			return err
+		}
+		sc, err := client.New(client.WithHost(c.Host), client.WithAPIVersionNegotiation(),
+			client.WithHTTPHeaders(map[string]string{buildrouter.SecretsHeader: header}))
+		if err != nil {
+			return err
+		}
+		defer sc.Close()
+		api = sc
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(tarContext(dir, excludes, dockerfile, pw)) }()
+	defer pr.Close()
+	res, err := api.ImageBuild(ctx, pr, client.ImageBuildOptions{
+		Tags: o.tags, Dockerfile: dockerfile, BuildArgs: keyValuePtrs(o.buildArgs), Labels: keyValues(o.labels),
+		NoCache: o.noCache, Target: o.target, SuppressOutput: o.quiet, NetworkMode: o.network,
+		Remove: o.rm, ForceRemove: o.forceRm,
+	})
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	return command.DisplayStream(res.Body, c.Out)
+}
+
+// dockerfileInContext is -f as a path inside the context.
+func dockerfileInContext(dir, file string) (string, error) {
+	if file == "" {
+		return "Dockerfile", nil
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return "", err
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absDir, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("the Dockerfile (%s) must be within the build context (%s)", file, dir)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+func readDockerignore(dir string) ([]string, error) {
+	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ignorefile.ReadAll(f)
+}
+
+// tarContext writes dir as a tar stream without the paths .dockerignore
+// excludes (the Dockerfile and .dockerignore are always sent).
+func tarContext(dir string, excludes []string, dockerfile string, w io.Writer) error {
+	pm, err := patternmatcher.New(excludes)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(w)
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		if rel != dockerfile && rel != ".dockerignore" {
+			skip, err := pm.MatchesOrParentMatches(rel)
+			if err != nil {
+				return err
+			}
+			if skip {
+				if d.IsDir() && !pm.Exclusions() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+		}
+		return addContextFile(tw, p, rel)
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+func addContextFile(tw *tar.Writer, p, rel string) error {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return err
+	}
+	link := ""
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if link, err = os.Readlink(p); err != nil {
+			return err
+		}
+	}
+	hdr, err := tar.FileInfoHeader(fi, link)
+	if err != nil {
+		return nil // sockets and the like are not sent
+	}
+	hdr.Name = rel
+	if fi.IsDir() {
+		hdr.Name += "/"
+	}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(tw, f)
+	return err
+}
+
+// keyValuePtrs parses KEY=VALUE (KEY alone: taken from the environment).
+func keyValuePtrs(list []string) map[string]*string {
+	out := map[string]*string{}
+	for _, kv := range list {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			env, found := os.LookupEnv(k)
+			if !found {
+				out[k] = nil
+				continue
+			}
+			v = env
+		}
+		out[k] = &v
+	}
+	return out
+}
+
+func keyValues(list []string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range list {
+		k, v, _ := strings.Cut(kv, "=")
+		out[k] = v
+	}
+	return out
+}
+
+// secretsHeader reads --secret values (id=…,src=file or env=VAR; a
+// missing source reads the file or variable named like the id).
+func secretsHeader(specs []string) (string, error) {
+	out := map[string][]byte{}
+	for _, spec := range specs {
+		var id, src, env string
+		for _, f := range strings.Split(spec, ",") {
+			k, v, _ := strings.Cut(f, "=")
+			switch k {
+			case "id":
+				id = v
+			case "src", "source":
+				src = v
+			case "env":
+				env = v
+			case "type":
+			default:
+				return "", fmt.Errorf("unexpected key %q in %q", k, spec)
+			}
+		}
+		if id == "" {
+			return "", fmt.Errorf("secret %q: id is required", spec)
+		}
+		switch {
+		case env != "":
+			v, ok := os.LookupEnv(env)
+			if !ok {
+				return "", fmt.Errorf("secret %s: environment variable %s is not set", id, env)
+			}
+			out[id] = []byte(v)
+		default:
+			if src == "" {
+				src = id
+			}
+			data, err := os.ReadFile(src)
+			if err != nil {
+				return "", fmt.Errorf("secret %s: %w", id, err)
+			}
+			out[id] = data
+		}
+	}
+	raw, err := json.Marshal(out)
+	return base64.StdEncoding.EncodeToString(raw), err
+}

@@ -1,0 +1,2 @@
+// Package volume holds `berth volume` (create, ls, inspect, rm, prune).
+package volume

@@ -1,0 +1,77 @@
+package volume
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/berth-engine/berth/internal/cli/command"
+	"github.com/docker/go-units"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+type pruneOptions struct {
+	all, force bool
+	filters    []string
+}
+
+func newPruneCommand(c *command.CLI) *cobra.Command {
+	var o pruneOptions
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Remove unused local volumes",
+		Args:  command.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runPrune(cmd.Context(), c, o) },
+	}
+	fs := cmd.Flags()
+	fs.BoolVarP(&o.all, "all", "a", false, "Remove all unused volumes, not just anonymous ones")
+	fs.BoolVarP(&o.force, "force", "f", false, "Do not prompt for confirmation")
+	fs.StringArrayVar(&o.filters, "filter", nil, `Provide filter values (e.g. "label=<label>")`)
+	return cmd
+}
+
+func runPrune(ctx context.Context, c *command.CLI, o pruneOptions) error {
+	filters, err := command.ParseFilters(o.filters)
+	if err != nil {
+		return err
+	}
+	warning := "WARNING! This will remove anonymous local volumes not used by at least one container."
+	if o.all {
+		warning = "WARNING! This will remove all local volumes not used by at least one container."
+	}
+	if !o.force && !confirm(c, warning+"\nAre you sure you want to continue?") {
+		return nil
+	}
+	api, err := c.Client(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: o.all, Filters: filters})
+	if err != nil {
+		return err
+	}
+	if len(res.Report.VolumesDeleted) > 0 {
+		var b bytes.Buffer
+		b.WriteString("Deleted Volumes:\n")
+		for _, n := range res.Report.VolumesDeleted {
+			b.WriteString(n + "\n")
+		}
+		fmt.Fprintln(c.Out, b.String())
+	}
+	fmt.Fprintln(c.Out, "Total reclaimed space:", units.HumanSize(float64(res.Report.SpaceReclaimed)))
+	return nil
+}
+
+// confirm asks question on the terminal; anything but y/yes is a no.
+func confirm(c *command.CLI, question string) bool {
+	fmt.Fprintf(c.Out, "%s [y/N] ", question)
+	if c.In == nil {
+		return false
+	}
+	line, _ := bufio.NewReader(c.In).ReadString('\n')
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes"
+}

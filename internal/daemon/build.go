@@ -1,0 +1,124 @@
+package daemon
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/berth-engine/berth/internal/build"
+	"github.com/berth-engine/berth/internal/container"
+	"github.com/berth-engine/berth/internal/image"
+	ctr "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/api/types/registry"
+)
+
+// builder returns the Dockerfile builder over the daemon's services, its
+// cache in the metadata DB and its files under <data-root>/build.
+func (d *Daemon) builder() *build.Builder {
+	return build.New(buildBackend{d}, build.NewCache(d.db), filepath.Join(d.cfg.DataRoot, "build"))
+}
+
+// buildBackend joins the image and container services for the builder.
+type buildBackend struct{ d *Daemon }
+
+func (b buildBackend) Image(ctx context.Context, ref string) (*image.Image, error) {
+	return b.d.images.Get(ctx, ref)
+}
+
+func (b buildBackend) Child(ctx context.Context, opts image.ChildOptions) (*image.Image, error) {
+	return b.d.images.Child(ctx, opts)
+}
+
+func (b buildBackend) Tag(ctx context.Context, id, ref string) error {
+	return b.d.images.Tag(ctx, id, ref)
+}
+
+// DeleteImage deletes a cached image unless it is tagged or in use. The
+// size reported is what the image added over its parent.
+func (b buildBackend) DeleteImage(ctx context.Context, id string) (bool, int64, error) {
+	img, err := b.d.images.Get(ctx, id)
+	if err != nil {
+		return false, 0, err
+	}
+	if len(img.RepoTags) > 0 || b.d.imageInUse(img.ID) != "" {
+		return false, 0, nil
+	}
+	size := img.Size
+	if img.Parent != "" {
+		if p, err := b.d.images.Get(ctx, img.Parent.String()); err == nil {
+			size -= p.Size
+		}
+	}
+	if _, err := b.d.images.Delete(ctx, id, false, b.d.imageInUse); err != nil {
+		return false, 0, err
+	}
+	return true, size, nil
+}
+
+func (b buildBackend) Pull(ctx context.Context, ref string, auth registry.AuthConfig, progress func(jsonstream.Message)) (*image.Image, error) {
+	return b.d.images.Pull(ctx, image.PullOptions{Ref: ref, Auth: auth, Progress: progress})
+}
+
+func (b buildBackend) Create(ctx context.Context, cfg *ctr.Config, hc *ctr.HostConfig) (string, error) {
+	c, err := b.d.containers.Create(ctx, container.CreateOptions{Config: cfg, HostConfig: hc})
+	if err != nil {
+		return "", err
+	}
+	return c.ID, nil
+}
+
+// Run starts the container and follows its log (complete even when the
+// process exits before the log is opened) until it exits.
+func (b buildBackend) Run(ctx context.Context, id string, out io.Writer) (int, error) {
+	exited, err := b.d.containers.Wait(ctx, id, ctr.WaitConditionNextExit)
+	if err != nil {
+		return 0, err
+	}
+	if err := b.d.containers.Start(ctx, id); err != nil {
+		return 0, err
+	}
+	lr, err := b.d.containers.Logs(ctx, id, container.LogsOptions{Stdout: true, Stderr: true, Follow: true, Tail: -1})
+	if err != nil {
+		return 0, err
+	}
+	if err := lr.Run(ctx, func(_ string, line []byte, _ time.Time) error {
+		_, err := out.Write(line)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	select {
+	case res, ok := <-exited:
+		if !ok {
+			return 0, ctx.Err()
+		}
+		return res.ExitCode, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (b buildBackend) Put(ctx context.Context, id string, r io.Reader) error {
+	return b.d.containers.ArchivePut(ctx, id, "/", r)
+}
+
+func (b buildBackend) Get(ctx context.Context, id, p string, w io.Writer) (ctr.PathStat, error) {
+	var st ctr.PathStat
+	err := b.d.containers.ArchiveGet(ctx, id, p, func(s ctr.PathStat) io.Writer { st = s; return w })
+	return st, err
+}
+
+func (b buildBackend) Stat(ctx context.Context, id, p string) (ctr.PathStat, error) {
+	return b.d.containers.ArchiveStat(ctx, id, p)
+}
+
+func (b buildBackend) Changes(ctx context.Context, id string, w io.Writer) error {
+	_, err := b.d.containers.WriteChanges(ctx, id, false, w)
+	return err
+}
+
+func (b buildBackend) Remove(ctx context.Context, id string) error {
+	return b.d.containers.Remove(ctx, id, container.RemoveOptions{Force: true})
+}

@@ -1,0 +1,278 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/berth-engine/berth/internal/container"
+	"github.com/berth-engine/berth/internal/network/manager"
+	"github.com/containerd/errdefs"
+	netapi "github.com/moby/moby/api/types/network"
+)
+
+// networkBackend serves the /networks API: the predefined networks
+// (bridge, host, none) and the user networks of the manager.
+type networkBackend struct{ d *Daemon }
+
+// predefinedID is a stable ID for a predefined network of this daemon.
+func (b networkBackend) predefinedID(name string) string {
+	sum := sha256.Sum256([]byte("berth-network:" + b.d.cfg.DataRoot + ":" + name))
+	return hex.EncodeToString(sum[:])
+}
+
+func (b networkBackend) predefined() []netapi.Inspect {
+	def := b.d.network
+	subnet, _ := netip.ParsePrefix(def.Subnet().String())
+	gw, _ := netip.ParseAddr(def.Gateway().String())
+	mk := func(name, driver string) netapi.Inspect {
+		return netapi.Inspect{Network: netapi.Network{
+			Name: name, ID: b.predefinedID(name), Created: b.d.started, Scope: "local", Driver: driver,
+			EnableIPv4: true, IPAM: netapi.IPAM{Driver: "default", Config: []netapi.IPAMConfig{}},
+			Options: map[string]string{}, Labels: map[string]string{},
+		}, Containers: map[string]netapi.EndpointResource{}}
+	}
+	br := mk("bridge", "bridge")
+	br.IPAM.Config = []netapi.IPAMConfig{{Subnet: subnet, Gateway: gw}}
+	br.Options = map[string]string{
+		"com.docker.network.bridge.default_bridge": "true", "com.docker.network.bridge.enable_icc": "true",
+		"com.docker.network.bridge.enable_ip_masquerade": "true", manager.OptBridgeName: def.Name(),
+	}
+	for _, c := range b.d.containers.All() {
+		ins := b.d.containers.Inspect(c)
+		if ep := ins.NetworkSettings.Networks["bridge"]; ep != nil && ep.IPAddress.IsValid() {
+			br.Containers[c.ID] = netapi.EndpointResource{Name: c.Name, EndpointID: ep.EndpointID, MacAddress: ep.MacAddress,
+				IPv4Address: netip.PrefixFrom(ep.IPAddress, ep.IPPrefixLen)}
+		}
+	}
+	return []netapi.Inspect{br, mk("host", "host"), mk("none", "null")}
+}
+
+func toInspect(r *manager.Record) netapi.Inspect {
+	subnet, _ := netip.ParsePrefix(r.Subnet)
+	gw, _ := netip.ParseAddr(r.Gateway)
+	cfg := netapi.IPAMConfig{Subnet: subnet, Gateway: gw}
+	if rng, err := netip.ParsePrefix(r.IPRange); err == nil {
+		cfg.IPRange = rng
+	}
+	n := netapi.Inspect{Network: netapi.Network{
+		Name: r.Name, ID: r.ID, Created: r.Created, Scope: "local", Driver: "bridge", EnableIPv4: true,
+		IPAM:     netapi.IPAM{Driver: "default", Options: map[string]string{}, Config: []netapi.IPAMConfig{cfg}},
+		Internal: r.Internal, Options: orEmptyMap(r.Options), Labels: orEmptyMap(r.Labels),
+	}, Containers: map[string]netapi.EndpointResource{}}
+	ones := subnet.Bits()
+	for id, ep := range r.Endpoints {
+		if ep.IP == "" {
+			continue
+		}
+		ip, _ := netip.ParseAddr(ep.IP)
+		mac, _ := net.ParseMAC(ep.AttachMAC)
+		n.Containers[id] = netapi.EndpointResource{Name: ep.Name, EndpointID: id, MacAddress: netapi.HardwareAddr(mac), IPv4Address: netip.PrefixFrom(ip, ones)}
+	}
+	return n
+}
+
+func orEmptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func (b networkBackend) all() []netapi.Inspect {
+	out := b.predefined()
+	for _, r := range b.d.nets.List() {
+		out = append(out, toInspect(r))
+	}
+	return out
+}
+
+// Networks lists the networks matching Docker's filters: name
+// (substring), id (prefix), driver, type (builtin|custom), label.
+func (b networkBackend) Networks(_ context.Context, f map[string][]string) ([]netapi.Inspect, error) {
+	var out []netapi.Inspect
+	for _, n := range b.all() {
+		if networkMatches(n, f) {
+			out = append(out, n)
+		}
+	}
+	if out == nil {
+		out = []netapi.Inspect{}
+	}
+	return out, nil
+}
+
+func networkMatches(n netapi.Inspect, f map[string][]string) bool {
+	kind := "custom"
+	if n.Name == "bridge" || n.Name == "host" || n.Name == "none" {
+		kind = "builtin"
+	}
+	return anyMatch(f["name"], func(v string) bool { return strings.Contains(n.Name, v) }) &&
+		anyMatch(f["id"], func(v string) bool { return strings.HasPrefix(n.ID, v) }) &&
+		anyMatch(f["driver"], func(v string) bool { return n.Driver == v }) &&
+		anyMatch(f["type"], func(v string) bool { return kind == v }) &&
+		allMatch(f["label"], func(v string) bool { return labelMatches(n.Labels, v) })
+}
+
+func anyMatch(vals []string, fn func(string) bool) bool {
+	if len(vals) == 0 {
+		return true
+	}
+	for _, v := range vals {
+		if fn(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func allMatch(vals []string, fn func(string) bool) bool {
+	for _, v := range vals {
+		if !fn(v) {
+			return false
+		}
+	}
+	return true
+}
+
+func labelMatches(labels map[string]string, f string) bool {
+	k, v, hasValue := strings.Cut(f, "=")
+	got, ok := labels[k]
+	return ok && (!hasValue || got == v)
+}
+
+// Network returns one network by name, ID or ID prefix.
+func (b networkBackend) Network(_ context.Context, ref string) (netapi.Inspect, error) {
+	for _, n := range b.predefined() {
+		if n.Name == ref || n.ID == ref {
+			return n, nil
+		}
+	}
+	r, err := b.d.nets.Get(ref)
+	if err != nil {
+		return netapi.Inspect{}, err
+	}
+	return toInspect(r), nil
+}
+
+// CreateNetwork creates a user network (bridge driver, IPv4).
+func (b networkBackend) CreateNetwork(ctx context.Context, req netapi.CreateRequest) (netapi.CreateResponse, error) {
+	if req.Driver != "" && req.Driver != "bridge" {
+		return netapi.CreateResponse{}, fmt.Errorf("network driver %q is not supported (bridge only): %w", req.Driver, errdefs.ErrNotImplemented)
+	}
+	if req.EnableIPv6 != nil && *req.EnableIPv6 {
+		return netapi.CreateResponse{}, fmt.Errorf("IPv6 networks are not supported yet: %w", errdefs.ErrNotImplemented)
+	}
+	opts := manager.CreateOptions{Name: req.Name, Internal: req.Internal, Labels: req.Labels, Options: req.Options}
+	if req.IPAM != nil && len(req.IPAM.Config) > 0 {
+		if len(req.IPAM.Config) > 1 {
+			return netapi.CreateResponse{}, fmt.Errorf("only one IPAM config (subnet) per network: %w", errdefs.ErrInvalidArgument)
+		}
+		c := req.IPAM.Config[0]
+		if c.Subnet.IsValid() {
+			opts.Subnet = c.Subnet.Masked().String()
+		}
+		if c.Gateway.IsValid() {
+			opts.Gateway = c.Gateway.String()
+		}
+		if c.IPRange.IsValid() {
+			opts.IPRange = c.IPRange.String()
+		}
+		if !c.Subnet.IsValid() && (opts.Gateway != "" || opts.IPRange != "") {
+			return netapi.CreateResponse{}, fmt.Errorf("gateway and ip-range need a subnet: %w", errdefs.ErrInvalidArgument)
+		}
+	}
+	r, err := b.d.nets.Create(ctx, opts)
+	if err != nil {
+		return netapi.CreateResponse{}, err
+	}
+	return netapi.CreateResponse{ID: r.ID}, nil
+}
+
+// RemoveNetwork removes a user network (predefined ones are refused).
+func (b networkBackend) RemoveNetwork(ctx context.Context, ref string) error {
+	for _, n := range b.predefined() {
+		if n.Name == ref || n.ID == ref {
+			return fmt.Errorf("%s is a pre-defined network and cannot be removed: %w", n.Name, errdefs.ErrPermissionDenied)
+		}
+	}
+	return b.d.nets.Remove(ctx, ref)
+}
+
+// PruneNetworks removes unused user networks (filters: label, until).
+func (b networkBackend) PruneNetworks(ctx context.Context, f map[string][]string) (netapi.PruneReport, error) {
+	var until time.Time
+	for _, v := range f["until"] {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return netapi.PruneReport{}, fmt.Errorf("invalid until filter %q: %w", v, errdefs.ErrInvalidArgument)
+		}
+		until = time.Now().Add(-d)
+	}
+	removed, err := b.d.nets.Prune(ctx, func(r *manager.Record) bool {
+		return allMatch(f["label"], func(v string) bool { return labelMatches(r.Labels, v) }) &&
+			(until.IsZero() || r.Created.Before(until))
+	})
+	if removed == nil {
+		removed = []string{}
+	}
+	return netapi.PruneReport{NetworksDeleted: removed}, err
+}
+
+// Connect connects a container to a user network, live when it runs.
+func (b networkBackend) Connect(ctx context.Context, ref string, req netapi.ConnectRequest) error {
+	c, err := b.d.containers.Get(req.Container)
+	if err != nil {
+		return err
+	}
+	if _, err := b.userNetwork(ref); err != nil {
+		return err
+	}
+	mode := c.HostConfig.NetworkMode
+	if mode.IsHost() || mode.IsNone() || mode.IsContainer() {
+		return fmt.Errorf("container sharing network namespace with another container or host cannot be connected to any other network: %w", errdefs.ErrInvalidArgument)
+	}
+	var opts manager.EndpointOptions
+	if req.EndpointConfig != nil {
+		opts = settingsToOptions(req.EndpointConfig)
+	}
+	netns := ""
+	if ins := b.d.containers.Inspect(c); ins.State.Running {
+		netns = ins.NetworkSettings.SandboxKey
+	}
+	return b.d.nets.Connect(ctx, ref, manager.Container{ID: c.ID, Name: c.Name}, netns, opts)
+}
+
+// Disconnect removes a container from a user network.
+func (b networkBackend) Disconnect(ctx context.Context, ref string, req netapi.DisconnectRequest) error {
+	if _, err := b.userNetwork(ref); err != nil {
+		return err
+	}
+	id := req.Container
+	if c, err := b.d.containers.Get(req.Container); err == nil {
+		id = c.ID
+		if r, err := b.d.nets.Get(ref); err == nil && (string(c.HostConfig.NetworkMode) == r.Name || string(c.HostConfig.NetworkMode) == r.ID) && !req.Force {
+			if ins := b.d.containers.Inspect(c); ins.State.Running {
+				return fmt.Errorf("container %s is started on network %s; it cannot be disconnected while running: %w", c.Name, r.Name, errdefs.ErrConflict)
+			}
+		}
+	}
+	return b.d.nets.Disconnect(ctx, ref, id)
+}
+
+// userNetwork refuses the predefined networks for connect and disconnect.
+func (b networkBackend) userNetwork(ref string) (*manager.Record, error) {
+	for _, n := range b.predefined() {
+		if n.Name == ref || n.ID == ref {
+			return nil, fmt.Errorf("connecting to or disconnecting from the predefined network %s is not supported: %w", n.Name, errdefs.ErrNotImplemented)
+		}
+	}
+	return b.d.nets.Get(ref)
+}
+
+var _ container.Networker = netAdapter{}

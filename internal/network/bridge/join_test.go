@@ -1,0 +1,91 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"net"
+	"path/filepath"
+	"testing"
+
+	"github.com/berth-engine/berth/internal/testutil"
+	"github.com/containerd/errdefs"
+)
+
+// userConfig is a user network's config next to the default test bridge.
+func userConfig(t *testing.T, name, subnet string, icc bool) Config {
+	return Config{
+		BridgeName: name, Subnet: subnet, NetNSDir: filepath.Join(t.TempDir(), "netns"),
+		TableName: "berth-" + name, VethPrefix: "v" + name, DisableICC: !icc,
+	}
+}
+
+// TestJoinLeaveAndICC: a container on the default bridge joins a second
+// network as eth1 (fixed --ip), reaches a container there, leaves it again
+// with its netns intact; on an icc=false network containers reach the
+// gateway but not each other.
+func TestJoinLeaveAndICC(t *testing.T) {
+	testutil.RequiresRoot(t)
+	requireTestNetNS(t)
+	ctx := context.Background()
+	def := newTestNetwork(t, testConfig(t))
+	user := newTestNetwork(t, userConfig(t, "bu0", "10.210.0.0/24", true))
+	a, err := def.Attach(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := user.Attach(ctx, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := net.ParseIP("10.210.0.77")
+	ja, err := user.Join(ctx, "a", a.NetNSPath, "eth1", AttachOptions{IP: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ja.IP.Equal(fixed) || ja.HostVeth == a.HostVeth {
+		t.Fatalf("joined endpoint %+v", ja)
+	}
+	if err := ping(t, a.NetNSPath, b.IP); err != nil {
+		t.Errorf("a -> b over the joined network: %v", err)
+	}
+	if _, err := user.Join(ctx, "c", a.NetNSPath, "eth2", AttachOptions{IP: fixed}); !errors.Is(err, errdefs.ErrConflict) {
+		t.Errorf("duplicate --ip: %v", err)
+	}
+	if err := user.Leave(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(t, a.NetNSPath, b.IP); err == nil {
+		t.Error("b still reachable after leave")
+	}
+	if err := ping(t, a.NetNSPath, def.Gateway()); err != nil {
+		t.Errorf("default bridge lost after leave: %v", err)
+	}
+
+	iso := newTestNetwork(t, userConfig(t, "bi0", "10.211.0.0/24", false))
+	x, err := iso.Attach(ctx, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := iso.Attach(ctx, "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(t, x.NetNSPath, iso.Gateway()); err != nil {
+		t.Errorf("icc=false: gateway unreachable: %v", err)
+	}
+	if err := ping(t, x.NetNSPath, y.IP); err == nil {
+		t.Error("icc=false: containers reach each other")
+	}
+	for _, id := range []string{"x", "y", "b"} {
+		n := iso
+		if id == "b" {
+			n = user
+		}
+		if err := n.Detach(ctx, id); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := def.Detach(ctx, "a"); err != nil {
+		t.Error(err)
+	}
+}
