@@ -3,7 +3,7 @@ SHELL    := /bin/bash
 GO       ?= go
 BIN      := bin/berth
 PKGS     := ./...
-APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates docker-registry skopeo curl python3
+APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates docker-registry skopeo curl python3 wrk
 VERSION  ?= 0.1.0
 COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null)$(shell git diff --quiet 2>/dev/null || echo -dirty)
 BUILT    := $(shell date -u +'%Y-%m-%dT%H:%M:%SZ')
@@ -40,6 +40,8 @@ bench: build ## side-by-side benchmarks (Berth vs Docker when installed)
 	bench/run.sh
 	bench/runtime.sh
 	bench/pull.sh
+	bench/net.sh
+	bench/build.sh
 
 demo: deps build ## import a busybox image and run a container in it
 	scripts/demo.sh

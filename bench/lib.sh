@@ -13,6 +13,12 @@ BH=unix://$BERTH_RUN/berth.sock
 DH=unix://$DOCKER_RUN/docker.sock
 berth_pid= docker_pid= have_docker=
 
+# One benchmark at a time: they share the run dirs, bridges and cgroup
+# parent. The lock (fd 9) is released when the script exits; the daemons
+# are started without it so no shim outliving them keeps it.
+exec 9>/run/berth-bench.lock
+flock -n 9 || { echo "waiting for another benchmark to finish..." >&2; flock 9; }
+
 now() { date +%s%N; }
 # median of nanosecond samples on stdin, printed in ms
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1e6}'; }
@@ -34,7 +40,7 @@ bench_start_berth() {
 	mkdir -p "$BERTH_RUN"
 	echo "{}" >"$BENCH_WORK/daemon.json"
 	"$BERTH" daemon --data-root "$BENCH_WORK/berth" --exec-root "$BERTH_RUN" -H "$BH" \
-		--bridge berthb0 --cgroup-parent berth-bench --config-file "$BENCH_WORK/daemon.json" >"$BENCH_WORK/berth.log" 2>&1 &
+		--bridge berthb0 --cgroup-parent berth-bench --config-file "$BENCH_WORK/daemon.json" >"$BENCH_WORK/berth.log" 2>&1 9>&- &
 	berth_pid=$!
 	for _ in $(seq 100); do [ -S "$BERTH_RUN/berth.sock" ] && break; sleep 0.1; done
 	BERTH_HOST=$BH "$BERTH" import "$BENCH_WORK/busybox.tar" bench:latest >/dev/null
@@ -54,7 +60,7 @@ bench_start_docker() {
 	ip link set docker-bench0 up
 	dockerd --data-root "$BENCH_WORK/docker" --exec-root "$DOCKER_RUN/exec" -H "$DH" \
 		--pidfile "$DOCKER_RUN/docker.pid" -b docker-bench0 --iptables=false --ip-masq=false \
-		--containerd-namespace bench --containerd-plugins-namespace bench-plugins >"$BENCH_WORK/docker.log" 2>&1 &
+		--containerd-namespace bench --containerd-plugins-namespace bench-plugins >"$BENCH_WORK/docker.log" 2>&1 9>&- &
 	docker_pid=$!
 	for _ in $(seq 300); do DOCKER_HOST=$DH "$DOCKER_CLI" version >/dev/null 2>&1 && break; sleep 0.1; done
 	DOCKER_HOST=$DH "$DOCKER_CLI" import "$BENCH_WORK/busybox.tar" bench:latest >/dev/null

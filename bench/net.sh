@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 trap bench_cleanup EXIT
-DUR=${DUR:-5} CONNS=${CONNS:-32}
+DUR=${DUR:-4} CONNS=${CONNS:-32} ROUNDS=${ROUNDS:-3}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 bench_image
 
@@ -35,14 +35,19 @@ measure() { # engine host port -> "published direct"
 	ip=$(DOCKER_HOST=$host "$DOCKER_CLI" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' netbench)
 	for _ in $(seq 50); do curl -sf "http://$ip:8080/" >/dev/null && break; sleep 0.1; done
 	wrk -t1 -c4 -d1s "http://127.0.0.1:$port/" >/dev/null # warm up
-	echo "$(rps "http://127.0.0.1:$port/") $(rps "http://$ip:8080/")"
+	local pub=() dir=()
+	for _ in $(seq "$ROUNDS"); do # alternate, so noise from other load hits both
+		pub+=("$(rps "http://127.0.0.1:$port/")")
+		dir+=("$(rps "http://$ip:8080/")")
+	done
+	echo "$(printf '%s\n' "${pub[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') $(printf '%s\n' "${dir[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
 	DOCKER_HOST=$host "$DOCKER_CLI" rm -f netbench >/dev/null
 }
 
 bench_start_berth
 bench_start_docker
 read -r b_pub b_dir < <(measure "$BH" 18480)
-echo "HTTP requests/s, wrk -c$CONNS ${DUR}s (higher is better):"
+echo "HTTP requests/s, wrk -c$CONNS, median of $ROUNDS alternating ${DUR}s rounds (higher is better):"
 printf "  %-32s %10s %10s %8s\n" "" "127.0.0.1" "direct" "ratio"
 printf "  %-32s %10s %10s %8s\n" "Berth (nftables DNAT)" "$b_pub" "$b_dir" "$(ratio "$b_pub" "$b_dir")"
 if [ -n "$have_docker" ]; then

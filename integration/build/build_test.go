@@ -3,7 +3,11 @@ package build
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,14 +234,18 @@ func TestBuildFailingRun(t *testing.T) {
 }
 
 // TestBuildRunNetwork: RUN --network=none has only loopback; WORKDIR
-// creates its directory.
+// creates its directory; --add-host and --ulimit reach RUN containers.
 func TestBuildRunNetwork(t *testing.T) {
 	d := newDaemon(t)
-	dir := writeContext(t, map[string]string{"Dockerfile": "FROM busybox\nWORKDIR /made/here\nRUN --network=none cat /proc/net/dev > /netdev\n"})
-	docker(t, d, "build", "-t", "net:1", dir)
+	dir := writeContext(t, map[string]string{"Dockerfile": "FROM busybox\nWORKDIR /made/here\nRUN --network=none cat /proc/net/dev > /netdev\n" +
+		"RUN grep db /etc/hosts > /hosts; ulimit -n > /nofile\n"})
+	docker(t, d, "build", "--add-host", "db:10.0.0.2", "--ulimit", "nofile=100:200", "-t", "net:1", dir)
 	got := docker(t, d, "run", "--rm", "net:1", "sh", "-c", "cat /netdev; pwd; ls -d /made/here")
 	if strings.Contains(got, "eth0") || !strings.Contains(got, "lo:") || !strings.Contains(got, "/made/here\n/made/here") {
 		t.Errorf("got %q", got)
+	}
+	if got := docker(t, d, "run", "--rm", "net:1", "cat", "/hosts", "/nofile"); !strings.Contains(got, "10.0.0.2") || !strings.HasSuffix(got, "100\n") {
+		t.Errorf("--add-host/--ulimit: %q", got)
 	}
 }
 
@@ -344,5 +352,45 @@ func TestBuildRunMounts(t *testing.T) {
 	}
 	if got := docker(t, d, "run", "--rm", "mnt:2", "sh", "-c", "ls -A /cache /src"); strings.Join(strings.Fields(got), " ") != "/cache: /src:" {
 		t.Errorf("mount contents leaked into the image: %q", got)
+	}
+}
+
+// TestBuildAddURL: ADD fetches a URL (from a server on loopback) without
+// extracting it, and checks --checksum.
+func TestBuildAddURL(t *testing.T) {
+	d := newDaemon(t)
+	body := "remote content\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(body)) }))
+	t.Cleanup(srv.Close)
+	sum := sha256.Sum256([]byte(body))
+	good := "sha256:" + hex.EncodeToString(sum[:])
+	dir := writeContext(t, map[string]string{"Dockerfile": "FROM busybox\nADD --checksum=" + good + " " + srv.URL + "/files/data.txt /dl/\n"})
+	docker(t, d, "build", "-t", "url:1", dir)
+	if got := docker(t, d, "run", "--rm", "url:1", "sh", "-c", "cat /dl/data.txt; stat -c %a /dl/data.txt"); got != body+"600\n" {
+		t.Errorf("got %q", got)
+	}
+	bad := writeContext(t, map[string]string{"Dockerfile": "FROM busybox\nADD --checksum=sha256:" + strings.Repeat("0", 64) + " " + srv.URL + "/x /x\n"})
+	if out := dockerFail(t, d, "build", bad); !strings.Contains(out, "digest mismatch") {
+		t.Errorf("bad checksum: %s", out)
+	}
+}
+
+// TestBuildParallelStages: independent stages build at the same time: each
+// waits (through a shared cache mount) for the other to have started.
+func TestBuildParallelStages(t *testing.T) {
+	d := newDaemon(t)
+	wait := func(me, other string) string {
+		return "RUN --mount=type=cache,id=sync,target=/sync touch /sync/" + me + " && " +
+			"for i in $(seq 100); do [ -f /sync/" + other + " ] && echo " + me + " > /" + me + " && exit 0; sleep 0.1; done; exit 1\n"
+	}
+	dir := writeContext(t, map[string]string{"Dockerfile": "FROM busybox AS a\n" + wait("a", "b") +
+		"FROM busybox AS b\n" + wait("b", "a") +
+		"FROM busybox\nCOPY --from=a /a /a\nCOPY --from=b /b /b\n"})
+	out := docker(t, d, "build", "-t", "par:1", dir)
+	if got := docker(t, d, "run", "--rm", "par:1", "cat", "/a", "/b"); got != "a\nb\n" {
+		t.Errorf("got %q", got)
+	}
+	if strings.Index(out, "Step 3/7 : FROM busybox AS b") < strings.Index(out, "Step 2/7") {
+		t.Errorf("output not in stage order:\n%s", out)
 	}
 }

@@ -37,6 +37,9 @@ func TestContainerNetworkOptions(t *testing.T) {
 
 	docker(t, d, "run", "-d", "--name", "web", "--hostname", "web", "busybox", "sh", "-c", httpd)
 	webIP := docker(t, d, "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", "web")
+	if legacy := docker(t, d, "inspect", "-f", "{{.NetworkSettings.IPAddress}}", "web"); legacy != webIP {
+		t.Errorf("legacy NetworkSettings.IPAddress %q, want %q", legacy, webIP)
+	}
 	out = docker(t, d, "run", "--rm", "--network", "container:web", "busybox", "sh", "-c", "ip -o -4 addr show eth0; sleep 0.5; wget -qO- http://127.0.0.1/")
 	if !strings.Contains(out, webIP+"/") || !strings.Contains(out, "hello from web") {
 		t.Errorf("--network container:web: %q", out)

@@ -19,13 +19,22 @@ func createNetwork(t *testing.T, d *daemon.Daemon, name string, args ...string) 
 	if br == "" || br == "<no value>" {
 		br = "br-" + id[:12]
 	}
-	t.Cleanup(func() {
-		_, _, _ = d.Run(t, "", dockerCLI, "network", "rm", name)
-		_ = exec.Command("ip", "link", "del", br).Run()
-		_ = exec.Command("nft", "delete", "table", "ip", "berth-"+br).Run()
-		_ = exec.Command("nft", "delete", "table", "bridge", "berth-"+br).Run()
-	})
+	t.Cleanup(func() { removeNetwork(t, d, name, br) })
 	return id
+}
+
+// removeNetwork removes a network the test made and, should that fail
+// (containers still on it after a failure), its bridge and tables.
+func removeNetwork(t *testing.T, d *daemon.Daemon, name, idOrBridge string) {
+	br := idOrBridge
+	if len(br) == 64 {
+		br = bridgeOf(br)
+	}
+	_, _, _ = d.Run(t, "", dockerCLI, "network", "rm", name)
+	_ = exec.Command("ip", "link", "del", br).Run()
+	_ = exec.Command("nft", "delete", "table", "ip", "berth-"+br).Run()
+	_ = exec.Command("nft", "delete", "table", "bridge", "berth-"+br).Run()
+	_ = exec.Command("nft", "delete", "table", "ip6", "berth-"+br).Run()
 }
 
 func bridgeOf(id string) string { return "br-" + id[:12] }
@@ -45,6 +54,7 @@ func fails(t *testing.T, d *daemon.Daemon, want string, args ...string) {
 // no bridge or rules behind; all of it survives a daemon restart.
 func TestUserNetworks(t *testing.T) {
 	d := newDaemon(t)
+	since := fmt.Sprint(time.Now().Unix())
 	id := createNetwork(t, d, "appnet", "--subnet", "10.231.0.0/24", "--gateway", "10.231.0.254", "--ip-range", "10.231.0.128/25", "--label", "team=a")
 	if ls := docker(t, d, "network", "ls", "--format", "{{.Name}} {{.Driver}}"); !strings.Contains(ls, "bridge bridge") ||
 		!strings.Contains(ls, "host host") || !strings.Contains(ls, "none null") || !strings.Contains(ls, "appnet bridge") {
@@ -58,7 +68,9 @@ func TestUserNetworks(t *testing.T) {
 	fails(t, d, "already exists", "network", "create", "appnet")
 	fails(t, d, "not found", "run", "--rm", "--network", "nosuch", "busybox", "true")
 
-	docker(t, d, "run", "-d", "--name", "web", "--hostname", "web", "--network", "appnet", "--network-alias", "www", "busybox", "sh", "-c", httpd)
+	docker(t, d, "run", "-d", "--name", "web", "--hostname", "web", "--network", "appnet", "--network-alias", "www", "-p", "127.0.0.1::80", "busybox", "sh", "-c", httpd)
+	published := docker(t, d, "port", "web", "80/tcp")
+	eventually(t, "port published from a user network", expectBody("http://"+published+"/", "hello from web"))
 	docker(t, d, "run", "-d", "--name", "c2", "--network", "appnet", "--ip", "10.231.0.10", "busybox", "sleep", "300")
 	if ip := docker(t, d, "inspect", "-f", "{{.NetworkSettings.Networks.appnet.IPAddress}}", "c2"); ip != "10.231.0.10" {
 		t.Errorf("--ip: %q", ip)
@@ -87,6 +99,8 @@ func TestUserNetworks(t *testing.T) {
 	fails(t, d, "active endpoints", "network", "rm", "appnet")
 
 	testConnectDisconnect(t, d, webIP)
+	checkEvents(t, d, since, "create appnet", "connect appnet", "disconnect appnet")
+	since = fmt.Sprint(time.Now().Unix())
 
 	// Daemon restart: the network, addresses and names survive.
 	d.Kill(t)
@@ -103,12 +117,24 @@ func TestUserNetworks(t *testing.T) {
 	if out, err := exec.Command("nft", "list", "table", "ip", "berth-"+bridgeOf(id)).CombinedOutput(); err == nil {
 		t.Errorf("nft table left after network rm: %s", out)
 	}
+	checkEvents(t, d, since, "destroy appnet")
 	createNetwork(t, d, "spare")
 	if out := docker(t, d, "network", "prune", "-f"); !strings.Contains(out, "spare") {
 		t.Errorf("prune: %q", out)
 	}
 	if ls := docker(t, d, "network", "ls", "-q", "--filter", "type=custom"); ls != "" {
 		t.Errorf("networks left: %q", ls)
+	}
+}
+
+// checkEvents expects network events (action and network name) since then.
+func checkEvents(t *testing.T, d *daemon.Daemon, since string, want ...string) {
+	t.Helper()
+	evs := docker(t, d, "events", "--since", since, "--until", fmt.Sprint(time.Now().Unix()+1), "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}}")
+	for _, w := range want {
+		if !strings.Contains(evs, w) {
+			t.Errorf("network events lack %q: %q", w, evs)
+		}
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/berth-engine/berth/internal/archive"
 	"github.com/berth-engine/berth/internal/image"
@@ -29,22 +30,35 @@ type Builder struct {
 	cache Cache
 	root  string // cache-mounts/ (RUN --mount=type=cache) and tmp/
 	tmp   string // build contexts being built
+	max   int64  // cap on the bytes of cached step images (0: none)
+	gc    sync.Mutex
 }
+
+// Option configures a Builder.
+type Option func(*Builder)
+
+// WithCacheCap caps the bytes the cached step images may add up to: after
+// each build the least recently used entries go until the cache fits.
+func WithCacheCap(bytes int64) Option { return func(b *Builder) { b.max = bytes } }
 
 // New returns a Builder over be; cache may be nil (no cache). Its files
 // live under root: tmp/ holds the contexts of running builds (what a
 // crashed daemon left there is removed here), cache-mounts/ the
 // directories of RUN --mount=type=cache.
-func New(be Backend, cache Cache, root string) *Builder {
+func New(be Backend, cache Cache, root string, opts ...Option) *Builder {
 	tmp := filepath.Join(root, "tmp")
 	_ = os.RemoveAll(tmp)
-	return &Builder{be: be, cache: cache, root: root, tmp: tmp}
+	b := &Builder{be: be, cache: cache, root: root, tmp: tmp}
+	for _, o := range opts {
+		o(b)
+	}
+	return b
 }
 
 // Build builds the Dockerfile in the tar context (plain or compressed)
 // and returns the target stage's image, tagged with opts.Tags. Progress
 // goes to out; the returned error is the build's failure.
-func (b *Builder) Build(ctx context.Context, context io.Reader, opts Options, out Output) (*image.Image, error) {
+func (b *Builder) Build(ctx context.Context, buildContext io.Reader, opts Options, out Output) (*image.Image, error) {
 	if err := os.MkdirAll(b.tmp, 0o700); err != nil {
 		return nil, err
 	}
@@ -54,7 +68,8 @@ func (b *Builder) Build(ctx context.Context, context io.Reader, opts Options, ou
 	}
 	defer os.RemoveAll(dir)
 	defer os.RemoveAll(dir + ".secrets")
-	if err := unpackContext(ctx, context, dir); err != nil {
+	defer os.RemoveAll(dir + ".downloads")
+	if err := unpackContext(ctx, buildContext, dir); err != nil {
 		return nil, err
 	}
 	j, err := b.newJob(dir, opts, out)
@@ -62,10 +77,19 @@ func (b *Builder) Build(ctx context.Context, context io.Reader, opts Options, ou
 		return nil, err
 	}
 	img, err := j.run(ctx)
+	if b.cache != nil && len(j.hits) > 0 {
+		if terr := b.cache.Touch(j.hits); terr != nil && err == nil {
+			err = terr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	return img, j.finish(ctx, img)
+	if err := j.finish(ctx, img); err != nil {
+		return nil, err
+	}
+	b.enforceCap(ctx)
+	return img, nil
 }
 
 func unpackContext(ctx context.Context, r io.Reader, dir string) error {
@@ -82,18 +106,40 @@ func unpackContext(ctx context.Context, r io.Reader, dir string) error {
 
 // job is one build.
 type job struct {
-	b        *Builder
-	opts     Options
-	out      Output
-	dir      string
-	lex      *shell.Lex
-	escape   rune
-	stages   []instructions.Stage
-	meta     []string // global ARGs as k=v, for FROM
-	usedArgs map[string]bool
-	states   map[int]*state // built stages
-	step     int
-	total    int
+	b      *Builder
+	opts   Options
+	out    Output
+	dir    string
+	lex    *shell.Lex
+	escape rune
+	stages []instructions.Stage
+	meta   []string // global ARGs as k=v, for FROM
+	total  int      // steps of the stages being built
+
+	mu        sync.Mutex
+	usedArgs  map[string]bool
+	states    map[int]*state // built stages
+	downloads atomic.Int64   // ADD <url> files fetched
+	hits      []string       // cache keys used, touched at the end
+}
+
+func (j *job) hit(key string) {
+	j.mu.Lock()
+	j.hits = append(j.hits, key)
+	j.mu.Unlock()
+}
+
+func (j *job) markUsed(arg string) {
+	j.mu.Lock()
+	j.usedArgs[arg] = true
+	j.mu.Unlock()
+}
+
+// stateOf is built stage i (nil if it is not built).
+func (j *job) stateOf(i int) *state {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.states[i]
 }
 
 func (b *Builder) newJob(dir string, opts Options, out Output) (*job, error) {
@@ -147,132 +193,6 @@ func readDockerfile(dir, name string) ([]byte, error) {
 	return raw, nil
 }
 
-// globalArgs resolves the ARGs before the first FROM.
-func (j *job) globalArgs(args []instructions.ArgCommand) error {
-	for _, a := range args {
-		for _, kv := range a.Args {
-			v, _, err := j.lex.ProcessWord(kv.ValueString(), shell.EnvsFromSlice(j.meta))
-			if err != nil {
-				return fmt.Errorf("%v: %w", err, errdefs.ErrInvalidArgument)
-			}
-			if bv, ok := j.opts.BuildArgs[kv.Key]; ok && bv != nil {
-				v = *bv
-				j.usedArgs[kv.Key] = true
-			} else if kv.Value == nil {
-				continue
-			}
-			j.meta = append(j.meta, kv.Key+"="+v)
-		}
-	}
-	return nil
-}
-
-// addLabels appends the request's labels to the target stage as one
-// LABEL step, as Docker does.
-func (j *job) addLabels() error {
-	keys := make([]string, 0, len(j.opts.Labels))
-	for k := range j.opts.Labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, strconv.Quote(k)+"="+strconv.Quote(j.opts.Labels[k]))
-	}
-	cmd, err := parseLine("LABEL " + strings.Join(parts, " "))
-	if err != nil {
-		return err
-	}
-	if t := j.target(); t >= 0 {
-		j.stages[t].Commands = append(j.stages[t].Commands, cmd)
-	}
-	return nil
-}
-
-// parseLine parses one Dockerfile instruction (ONBUILD triggers, labels).
-func parseLine(line string) (instructions.Command, error) {
-	res, err := parser.Parse(strings.NewReader(line))
-	if err != nil || len(res.AST.Children) != 1 {
-		return nil, fmt.Errorf("parse %q: %v: %w", line, err, errdefs.ErrInvalidArgument)
-	}
-	v, err := instructions.ParseInstruction(res.AST.Children[0])
-	if err != nil {
-		return nil, fmt.Errorf("parse %q: %v: %w", line, err, errdefs.ErrInvalidArgument)
-	}
-	cmd, ok := v.(instructions.Command)
-	if !ok {
-		return nil, fmt.Errorf("%q is not a build step: %w", line, errdefs.ErrInvalidArgument)
-	}
-	return cmd, nil
-}
-
-// target is the index of the stage to build.
-func (j *job) target() int {
-	if j.opts.Target == "" {
-		return len(j.stages) - 1
-	}
-	for i, s := range j.stages {
-		if strings.EqualFold(s.Name, j.opts.Target) {
-			return i
-		}
-	}
-	return -1
-}
-
-// needed lists, in order, the stages the target depends on.
-func (j *job) needed() ([]int, error) {
-	t := j.target()
-	if t < 0 {
-		return nil, fmt.Errorf("failed to reach build target %s in Dockerfile: %w", j.opts.Target, errdefs.ErrInvalidArgument)
-	}
-	need := map[int]bool{}
-	var visit func(i int)
-	visit = func(i int) {
-		if need[i] {
-			return
-		}
-		need[i] = true
-		for _, d := range j.deps(i) {
-			visit(d)
-		}
-	}
-	visit(t)
-	out := make([]int, 0, len(need))
-	for i := range need {
-		out = append(out, i)
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
-// deps are the earlier stages stage i uses (FROM, COPY --from).
-func (j *job) deps(i int) []int {
-	var out []int
-	if base, _, err := j.lex.ProcessWord(j.stages[i].BaseName, shell.EnvsFromSlice(j.meta)); err == nil {
-		if d := j.stageIndex(base, i); d >= 0 {
-			out = append(out, d)
-		}
-	}
-	for _, c := range j.stages[i].Commands {
-		if cp, ok := c.(*instructions.CopyCommand); ok && cp.From != "" {
-			if d := j.stageIndex(cp.From, i); d >= 0 {
-				out = append(out, d)
-			}
-		}
-	}
-	return out
-}
-
-// stageIndex finds an earlier stage by name or index, -1 if none.
-func (j *job) stageIndex(name string, before int) int {
-	for i := 0; i < before; i++ {
-		if strings.EqualFold(j.stages[i].Name, name) || fmt.Sprint(i) == name {
-			return i
-		}
-	}
-	return -1
-}
-
 func (j *job) run(ctx context.Context) (*image.Image, error) {
 	order, err := j.needed()
 	if err != nil {
@@ -281,13 +201,10 @@ func (j *job) run(ctx context.Context) (*image.Image, error) {
 	for _, i := range order {
 		j.total += 1 + len(j.stages[i].Commands)
 	}
-	var last *state
-	for _, i := range order {
-		if last, err = j.buildStage(ctx, i); err != nil {
-			return nil, err
-		}
-		j.states[i] = last
+	if err := j.buildStages(ctx, order); err != nil {
+		return nil, err
 	}
+	last := j.stateOf(order[len(order)-1])
 	if last.id == "" {
 		return nil, fmt.Errorf("no image was generated. Is your Dockerfile empty?: %w", errdefs.ErrInvalidArgument)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/berth-engine/berth/internal/metadata"
 	"github.com/containerd/errdefs"
@@ -17,10 +18,19 @@ const bucketCache = "buildcache"
 // Cache maps a step's key to the image the step made.
 type Cache interface {
 	Lookup(key string) (digest.Digest, bool)
+	// Store records a step's image, used now.
 	Store(key string, id digest.Digest) error
-	// Entries returns every key and its image.
-	Entries() (map[string]digest.Digest, error)
+	// Touch marks entries used now (once per build, for their hits).
+	Touch(keys []string) error
+	// Entries returns every key with its image and last use.
+	Entries() (map[string]Entry, error)
 	Forget(keys []string) error
+}
+
+// Entry is a cached step.
+type Entry struct {
+	ID   digest.Digest `json:"id"`
+	Used time.Time     `json:"used"`
 }
 
 // boltCache keeps the cache in the metadata DB, so it survives restarts.
@@ -30,26 +40,43 @@ type boltCache struct{ db *metadata.DB }
 func NewCache(db *metadata.DB) Cache { return boltCache{db: db} }
 
 func (c boltCache) Lookup(key string) (digest.Digest, bool) {
-	var id digest.Digest
-	err := c.db.Get(bucketCache, key, &id)
+	var e Entry
+	err := c.db.Get(bucketCache, key, &e)
 	if errors.Is(err, errdefs.ErrNotFound) || err != nil {
 		return "", false
 	}
-	return id, true
+	return e.ID, true
 }
 
 func (c boltCache) Store(key string, id digest.Digest) error {
-	return c.db.Put(bucketCache, key, id)
+	return c.db.Put(bucketCache, key, Entry{ID: id, Used: time.Now().UTC()})
 }
 
-func (c boltCache) Entries() (map[string]digest.Digest, error) {
-	out := map[string]digest.Digest{}
-	err := c.db.List(bucketCache, func(key string, raw []byte) error {
-		var id digest.Digest
-		if err := json.Unmarshal(raw, &id); err != nil {
-			return err
+func (c boltCache) Touch(keys []string) error {
+	now := time.Now().UTC()
+	return c.db.Update(func(tx *metadata.Tx) error {
+		for _, k := range keys {
+			var e Entry
+			if err := tx.Get(bucketCache, k, &e); err != nil {
+				continue // forgotten meanwhile
+			}
+			e.Used = now
+			if err := tx.Put(bucketCache, k, e); err != nil {
+				return err
+			}
 		}
-		out[key] = id
+		return nil
+	})
+}
+
+func (c boltCache) Entries() (map[string]Entry, error) {
+	out := map[string]Entry{}
+	err := c.db.List(bucketCache, func(key string, raw []byte) error {
+		var e Entry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil // not an entry this version wrote: ignore
+		}
+		out[key] = e
 		return nil
 	})
 	return out, err

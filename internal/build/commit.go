@@ -52,7 +52,8 @@ func (j *job) probe(ctx context.Context, st *state, cfg dockerspec.DockerOCIImag
 	if err != nil {
 		return key, false // the cached image was removed
 	}
-	j.out.Stream(" ---> Using cache\n")
+	st.out.Stream(" ---> Using cache\n")
+	j.hit(key)
 	st.id, st.cfg = img.ID, cloneConfig(img.Config.Config)
 	return key, true
 }
@@ -93,7 +94,7 @@ func (j *job) commitContainer(ctx context.Context, st *state, cid string, cfg do
 func (j *job) expose(st *state, c *instructions.ExposeCommand) (string, func(*dockerspec.DockerOCIImageConfig) error, error) {
 	var ports []string
 	for _, word := range c.Ports {
-		words, err := j.lex.ProcessWords(word, st.env())
+		words, err := st.lex.ProcessWords(word, st.env())
 		if err != nil {
 			return "", nil, fmt.Errorf("EXPOSE: %v: %w", err, errdefs.ErrInvalidArgument)
 		}

@@ -22,19 +22,21 @@ import (
 // copyRequest is a COPY or ADD instruction.
 type copyRequest struct {
 	instructions.SourcesAndDest
-	name   string // COPY or ADD
-	from   string // stage or image (COPY --from)
-	chown  string
-	chmod  string
-	unpack bool // ADD: local tar archives are extracted
+	name     string // COPY or ADD
+	from     string // stage or image (COPY --from)
+	chown    string
+	chmod    string
+	unpack   bool   // ADD: local tar archives are extracted, URLs fetched
+	checksum string // ADD --checksum
 }
 
 // source is one resolved COPY source.
 type source struct {
-	rel   string  // path as given, cleaned
-	host  string  // context: the file on the host
-	data  *string // heredoc content (COPY <<EOF)
-	isDir bool
+	rel    string  // path as given, cleaned
+	host   string  // context: the file on the host
+	data   *string // heredoc content (COPY <<EOF)
+	remote bool    // ADD <url>: never extracted
+	isDir  bool
 }
 
 func (j *job) copyStep(ctx context.Context, st *state, req copyRequest) error {
@@ -60,7 +62,7 @@ func (j *job) copyStep(ctx context.Context, st *state, req copyRequest) error {
 	if req.from != "" {
 		return j.copyFrom(ctx, st, req, dest, mode)
 	}
-	srcs, err := j.contextSources(req)
+	srcs, err := j.contextSources(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -86,12 +88,12 @@ func (j *job) copyStep(ctx context.Context, st *state, req copyRequest) error {
 	return j.writeLayer(ctx, st, cloneConfig(st.cfg), createdBy, key, req.chown, func(cid string) (func(w *layerWriter) error, error) {
 		targets := make([]string, len(srcs))
 		for i, s := range srcs {
-			targets[i] = j.destFor(ctx, cid, dest, s.rel, s.isDir || (req.unpack && s.data == nil && isArchive(s.host)))
+			targets[i] = j.destFor(ctx, cid, dest, s.rel, s.isDir || (req.unpack && s.data == nil && !s.remote && isArchive(s.host)))
 		}
 		return func(w *layerWriter) error {
 			w.mode = mode
 			for i, s := range srcs {
-				if err := w.addSource(s, targets[i], req.unpack); err != nil {
+				if err := w.addSource(s, targets[i], req.unpack && !s.remote); err != nil {
 					return err
 				}
 			}
@@ -102,11 +104,19 @@ func (j *job) copyStep(ctx context.Context, st *state, req copyRequest) error {
 
 // contextSources resolves the sources in the build context: wildcards
 // expand, symlinks resolve inside the context, nothing outside it.
-func (j *job) contextSources(req copyRequest) ([]source, error) {
+func (j *job) contextSources(ctx context.Context, req copyRequest) ([]source, error) {
 	var out []source
 	for _, p := range req.SourcePaths {
-		if strings.Contains(p, "://") {
-			return nil, fmt.Errorf("%s from a URL is not supported by this builder: %w", req.name, errdefs.ErrNotImplemented)
+		if strings.Contains(p, "://") || strings.HasPrefix(p, "git@") {
+			if !req.unpack {
+				return nil, fmt.Errorf("source can't be a URL for %s: %w", req.name, errdefs.ErrInvalidArgument)
+			}
+			s, err := j.download(ctx, p, req.checksum)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+			continue
 		}
 		rel := path.Clean(filepath.ToSlash(p))
 		if rel == ".." || strings.HasPrefix(rel, "../") {
@@ -243,7 +253,7 @@ func checksum(srcs []source) (string, error) {
 
 // copyFrom copies paths from another stage or an image.
 func (j *job) copyFrom(ctx context.Context, st *state, req copyRequest, dest string, mode *int64) error {
-	srcID, err := j.fromImage(ctx, req.from)
+	srcID, err := j.fromImage(ctx, st, req.from)
 	if err != nil {
 		return err
 	}
@@ -284,16 +294,19 @@ func (j *job) copyFrom(ctx context.Context, st *state, req copyRequest, dest str
 }
 
 // fromImage is the image ID of a stage (by name or index) or image ref.
-func (j *job) fromImage(ctx context.Context, from string) (string, error) {
+func (j *job) fromImage(ctx context.Context, st *state, from string) (string, error) {
 	for i, s := range j.stages {
 		if strings.EqualFold(s.Name, from) || fmt.Sprint(i) == from {
-			if st, ok := j.states[i]; ok && st.id != "" {
-				return st.id.String(), nil
+			if src := j.stateOf(i); src != nil && src.id != "" {
+				return src.id.String(), nil
 			}
 			return "", fmt.Errorf("stage %s has no image to copy from: %w", from, errdefs.ErrInvalidArgument)
 		}
 	}
 	img, err := j.b.be.Image(ctx, from)
+	if errdefs.IsNotFound(err) {
+		img, err = j.pull(ctx, st, from)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -33,7 +33,7 @@ func (j *job) dispatch(ctx context.Context, st *state, c instructions.Command) e
 	case *instructions.CopyCommand:
 		return j.copyStep(ctx, st, copyRequest{SourcesAndDest: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, name: "COPY"})
 	case *instructions.AddCommand:
-		return j.copyStep(ctx, st, copyRequest{SourcesAndDest: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, name: "ADD", unpack: true})
+		return j.copyStep(ctx, st, copyRequest{SourcesAndDest: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, name: "ADD", unpack: true, checksum: c.Checksum})
 	case *instructions.ArgCommand:
 		return j.arg(ctx, st, c)
 	case *instructions.WorkdirCommand:
@@ -51,7 +51,7 @@ func (j *job) dispatch(ctx context.Context, st *state, c instructions.Command) e
 
 func (j *job) expander(st *state) instructions.SingleWordExpander {
 	return func(word string) (string, error) {
-		out, _, err := j.lex.ProcessWord(word, st.env())
+		out, _, err := st.lex.ProcessWord(word, st.env())
 		return out, err
 	}
 }
@@ -162,7 +162,7 @@ func (j *job) arg(ctx context.Context, st *state, c *instructions.ArgCommand) er
 		v, ok := "", false
 		if bv, given := j.opts.BuildArgs[kv.Key]; given && bv != nil {
 			v, ok = *bv, true
-			j.usedArgs[kv.Key] = true
+			j.markUsed(kv.Key)
 		} else if kv.Value != nil {
 			v, ok = *kv.Value, true
 		} else if g, found := lookupKV(j.meta, kv.Key); found {

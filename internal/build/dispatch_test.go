@@ -1,10 +1,13 @@
 package build
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/containerd/errdefs"
 )
@@ -151,3 +154,67 @@ func TestBuildFailingRunRemovesContainer(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestBuildParallelStages: independent stages run at the same time (each
+// RUN waits for the other to start), yet the output reads as a
+// sequential build.
+func TestBuildParallelStages(t *testing.T) {
+	f := newFake()
+	var started sync.WaitGroup
+	started.Add(2)
+	f.run = func(cmd string) {
+		if strings.Contains(cmd, "wait-for-other") {
+			started.Done()
+			ch := make(chan struct{})
+			go func() { started.Wait(); close(ch) }()
+			select {
+			case <-ch:
+			case <-time.After(10 * time.Second):
+				t.Error("stages did not run in parallel")
+			}
+		}
+	}
+	f.exit = func(string) int { return 0 }
+	df := "FROM busybox AS a\nRUN wait-for-other a\nFROM busybox AS b\nRUN wait-for-other b\nFROM busybox\nENV X=1\n"
+	// The last stage uses neither, but --target is the last: only it is needed.
+	df += "FROM busybox\nCOPY --from=a /x /a\nCOPY --from=b /x /b\n"
+	_, out, err := fakeBuild(t, f, memCache{}, map[string]string{"Dockerfile": df}, Options{})
+	if err == nil {
+		t.Fatal("COPY --from of a missing path succeeded in the fake")
+	}
+	idx := func(s string) int { return strings.Index(out, s) }
+	if !(idx("Step 1/7 : FROM busybox AS a") < idx("ran /bin/sh -c wait-for-other a") &&
+		idx("ran /bin/sh -c wait-for-other a") < idx("Step 3/7 : FROM busybox AS b") &&
+		idx("Step 3/7") < idx("ran /bin/sh -c wait-for-other b") && idx("ran /bin/sh -c wait-for-other b") < idx("Step 5/7")) {
+		t.Errorf("output is not in stage order:\n%s", out)
+	}
+	if strings.Contains(out, "ENV X=1") {
+		t.Errorf("an unneeded stage was built:\n%s", out)
+	}
+}
+
+// TestBuildCacheCap: past the cap, the least recently used step images
+// go; the tagged result stays.
+func TestBuildCacheCap(t *testing.T) {
+	f, cache := newFake(), memCache{}
+	big := strings.Repeat("x", 4096)
+	old := map[string]string{"Dockerfile": "FROM busybox\nCOPY a /a\n", "a": big}
+	if _, _, err := fakeBuild(t, f, cache, old, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	cur := map[string]string{"Dockerfile": "FROM busybox\nCOPY b /b\n", "b": big}
+	img, _, err := fakeBuild(t, f, cache, cur, Options{Tags: []string{"cur"}}, WithCacheCap(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cache) != 1 {
+		t.Fatalf("cache has %d entries, want 1 (the tagged build's)", len(cache))
+	}
+	if _, err := f.Image(context.Background(), img.ID.String()); err != nil {
+		t.Error("the tagged image was deleted")
+	}
+	if _, out, _ := fakeBuild(t, f, cache, old, Options{}); strings.Contains(out, "Using cache") {
+		t.Errorf("evicted step still cached:\n%s", out)
+	}
+}

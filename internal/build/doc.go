@@ -2,11 +2,13 @@
 // as Docker's classic builder (POST /build) does.
 //
 // The Dockerfile is parsed with BuildKit's parser and instruction
-// packages. Each stage the target needs is dispatched instruction by
-// instruction: metadata instructions (ENV, CMD, LABEL…) make a child image
-// without a layer; RUN runs a real container from the current image and
-// commits its changes; COPY and ADD write the sources into a container's
-// filesystem and commit those. Every step first probes the cache (a bbolt
+// packages. Only the stages the target needs are built, each as soon as
+// the stages it uses are done (independent stages build in parallel; the
+// progress still reads as a sequential build). A stage is dispatched
+// instruction by instruction: metadata instructions (ENV, CMD, LABEL…)
+// make a child image without a layer; RUN runs a real container from the
+// current image and commits its changes; COPY and ADD write the sources
+// into a container's filesystem and commit those. Every step first probes the cache (a bbolt
 // bucket keyed by parent image, instruction and the checksum of copied
 // files), so an unchanged step reuses the image it made before.
 //

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/berth-engine/berth/internal/image"
 	"github.com/containerd/errdefs"
@@ -31,6 +33,7 @@ type fakeBackend struct {
 	put    []string
 	n      int
 	exit   func(cmd string) int
+	run    func(cmd string) // called (unlocked) as a container runs
 }
 
 func newFake() *fakeBackend {
@@ -56,15 +59,21 @@ func (f *fakeBackend) Image(_ context.Context, ref string) (*image.Image, error)
 }
 
 func (f *fakeBackend) Child(_ context.Context, opts image.ChildOptions) (*image.Image, error) {
+	var size int64
 	if opts.Layer != nil {
-		if _, err := io.Copy(io.Discard, opts.Layer); err != nil {
+		n, err := io.Copy(io.Discard, opts.Layer)
+		if err != nil {
 			return nil, err
 		}
+		size = n
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.n++
-	img := &image.Image{ID: digest.FromString(fmt.Sprint("image", f.n)), Parent: opts.Parent}
+	img := &image.Image{ID: digest.FromString(fmt.Sprint("image", f.n)), Parent: opts.Parent, Size: size}
+	if p, ok := f.images[opts.Parent.String()]; ok {
+		img.Size += p.Size
+	}
 	img.Config.Config = opts.Config
 	img.Config.Author = opts.Author
 	f.images[img.ID.String()] = img
@@ -75,10 +84,20 @@ func (f *fakeBackend) Tag(_ context.Context, id, ref string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tags[ref] = id
+	f.images[id].RepoTags = append(f.images[id].RepoTags, ref)
 	return nil
 }
 
-func (f *fakeBackend) DeleteImage(context.Context, string) (bool, int64, error) { return false, 0, nil }
+func (f *fakeBackend) DeleteImage(_ context.Context, id string) (bool, int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	img, ok := f.images[id]
+	if !ok || len(img.RepoTags) > 0 {
+		return false, 0, nil
+	}
+	delete(f.images, id)
+	return true, img.Size, nil
+}
 
 func (f *fakeBackend) Pull(_ context.Context, ref string, _ registry.AuthConfig, _ func(jsonstream.Message)) (*image.Image, error) {
 	return nil, fmt.Errorf("pull %s: %w", ref, errdefs.ErrNotFound)
@@ -98,6 +117,9 @@ func (f *fakeBackend) Run(_ context.Context, id string, out io.Writer) (int, err
 	cmd := strings.Join(f.live[id].Cmd, " ")
 	f.ran = append(f.ran, cmd)
 	f.mu.Unlock()
+	if f.run != nil {
+		f.run(cmd)
+	}
 	fmt.Fprintf(out, "ran %s\n", cmd)
 	if f.exit != nil {
 		return f.exit(cmd), nil
@@ -140,12 +162,50 @@ func (f *fakeBackend) Remove(_ context.Context, id string) error {
 	return nil
 }
 
-type memCache map[string]digest.Digest
+type memCache map[string]Entry
 
-func (m memCache) Lookup(k string) (digest.Digest, bool)      { id, ok := m[k]; return id, ok }
-func (m memCache) Store(k string, id digest.Digest) error     { m[k] = id; return nil }
-func (m memCache) Entries() (map[string]digest.Digest, error) { return m, nil }
-func (m memCache) Forget(keys []string) error                 { clear(m); return nil }
+var memMu sync.Mutex
+
+func (m memCache) Lookup(k string) (digest.Digest, bool) {
+	memMu.Lock()
+	defer memMu.Unlock()
+	e, ok := m[k]
+	return e.ID, ok
+}
+
+func (m memCache) Store(k string, id digest.Digest) error {
+	memMu.Lock()
+	defer memMu.Unlock()
+	m[k] = Entry{ID: id, Used: time.Now()}
+	return nil
+}
+
+func (m memCache) Touch(keys []string) error {
+	memMu.Lock()
+	defer memMu.Unlock()
+	for _, k := range keys {
+		if e, ok := m[k]; ok {
+			e.Used = time.Now()
+			m[k] = e
+		}
+	}
+	return nil
+}
+
+func (m memCache) Entries() (map[string]Entry, error) {
+	memMu.Lock()
+	defer memMu.Unlock()
+	return maps.Clone(m), nil
+}
+
+func (m memCache) Forget(keys []string) error {
+	memMu.Lock()
+	defer memMu.Unlock()
+	for _, k := range keys {
+		delete(m, k)
+	}
+	return nil
+}
 
 type textOutput struct {
 	mu  sync.Mutex
@@ -171,9 +231,9 @@ func contextTar(t *testing.T, files map[string]string) io.Reader {
 	return &buf
 }
 
-func fakeBuild(t *testing.T, f *fakeBackend, cache Cache, files map[string]string, opts Options) (*image.Image, string, error) {
+func fakeBuild(t *testing.T, f *fakeBackend, cache Cache, files map[string]string, opts Options, bopts ...Option) (*image.Image, string, error) {
 	t.Helper()
 	out := &textOutput{}
-	img, err := New(f, cache, t.TempDir()).Build(context.Background(), contextTar(t, files), opts, out)
+	img, err := New(f, cache, t.TempDir(), bopts...).Build(context.Background(), contextTar(t, files), opts, out)
 	return img, out.buf.String(), err
 }

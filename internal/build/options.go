@@ -1,6 +1,7 @@
 package build
 
 import (
+	ctr "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/api/types/registry"
 )
@@ -20,6 +21,11 @@ type Options struct {
 	Pull        bool                           // pull base images even when present
 	Auth        map[string]registry.AuthConfig // by registry host, for pulls
 	Secrets     map[string][]byte              // by id, for RUN --mount=type=secret
+	// RUN containers' limits and host settings (memory, cpu*, ulimits,
+	// cgroupparent, shmsize, extrahosts).
+	Resources  ctr.Resources
+	ShmSize    int64
+	ExtraHosts []string
 }
 
 // Output receives the build's progress, already in the classic builder's

@@ -21,14 +21,14 @@ func (b *Builder) Prune(ctx context.Context) (apibuild.CachePruneReport, error) 
 		return report, err
 	}
 	keys := make([]string, 0, len(entries))
-	for key, id := range entries {
+	for key, e := range entries {
 		keys = append(keys, key)
-		deleted, size, err := b.be.DeleteImage(ctx, id.String())
+		deleted, size, err := b.be.DeleteImage(ctx, e.ID.String())
 		if err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return report, err
 		}
 		if deleted {
-			report.CachesDeleted = append(report.CachesDeleted, id.String())
+			report.CachesDeleted = append(report.CachesDeleted, e.ID.String())
 			report.SpaceReclaimed += uint64(max(size, 0))
 		}
 	}

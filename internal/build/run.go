@@ -55,15 +55,16 @@ func (j *job) runStep(ctx context.Context, st *state, c *instructions.RunCommand
 	if hit {
 		return nil
 	}
-	id, err := j.b.be.Create(ctx, j.runConfig(st, cmd, args), &ctr.HostConfig{NetworkMode: ctr.NetworkMode(network), Mounts: rm.mounts})
+	hc := &ctr.HostConfig{NetworkMode: ctr.NetworkMode(network), Mounts: rm.mounts, Resources: j.opts.Resources,
+		ShmSize: j.opts.ShmSize, ExtraHosts: j.opts.ExtraHosts}
+	id, err := j.b.be.Create(ctx, j.runConfig(st, cmd, args), hc)
 	if err != nil {
 		return err
 	}
-	j.out.Stream(" ---> Running in " + shortID(id) + "\n")
-	ok := false
-	defer func() { j.removeContainer(ctx, id, ok) }()
+	st.out.Stream(" ---> Running in " + shortID(id) + "\n")
+	defer func() { j.removeContainer(ctx, st, id) }()
 	var output strings.Builder // kept for the error of a quiet build
-	code, err := j.b.be.Run(ctx, id, streamWriter{j.out, &output})
+	code, err := j.b.be.Run(ctx, id, streamWriter{st.out, &output})
 	if err != nil {
 		return err
 	}
@@ -74,11 +75,7 @@ func (j *job) runStep(ctx context.Context, st *state, c *instructions.RunCommand
 		}
 		return e
 	}
-	if err := j.commitContainer(ctx, st, id, cloneConfig(st.cfg), createdBy, key, rm.secrets...); err != nil {
-		return err
-	}
-	ok = true
-	return nil
+	return j.commitContainer(ctx, st, id, cloneConfig(st.cfg), createdBy, key, rm.secrets...)
 }
 
 // runCommand is RUN's argv. A RUN that is a single heredoc runs the
@@ -115,15 +112,15 @@ func (j *job) runConfig(st *state, cmd, args []string) *ctr.Config {
 // removeContainer removes an intermediate container: after a successful
 // step with rm, and after a failed one with rm or forcerm (Berth does not
 // leave failed build containers behind unless asked to keep them).
-func (j *job) removeContainer(ctx context.Context, id string, ok bool) {
+func (j *job) removeContainer(ctx context.Context, st *state, id string) {
 	if !j.opts.Remove && !j.opts.ForceRemove {
 		return
 	}
 	if err := j.b.be.Remove(context.WithoutCancel(ctx), id); err != nil {
-		j.out.Stream(fmt.Sprintf("Removing intermediate container %s: %v\n", shortID(id), err))
+		st.out.Stream(fmt.Sprintf("Removing intermediate container %s: %v\n", shortID(id), err))
 		return
 	}
-	j.out.Stream(" ---> Removed intermediate container " + shortID(id) + "\n")
+	st.out.Stream(" ---> Removed intermediate container " + shortID(id) + "\n")
 }
 
 // streamWriter sends a container's output as stream messages (and keeps

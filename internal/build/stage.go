@@ -22,6 +22,10 @@ type state struct {
 	args   map[string]string // ARGs declared in the stage that have a value
 	author string            // MAINTAINER
 	cmdSet bool              // CMD given in this stage (ENTRYPOINT keeps it)
+
+	out  Output     // the stage's progress (stages may build in parallel)
+	lex  *shell.Lex // not safe for concurrent use: one per stage
+	step int        // number of the stage's last printed step
 }
 
 // env is what variables expand against: the stage's ARGs, overridden by
@@ -60,66 +64,66 @@ func cloneConfig(c dockerspec.DockerOCIImageConfig) dockerspec.DockerOCIImageCon
 	return out
 }
 
-func (j *job) buildStage(ctx context.Context, i int) (*state, error) {
+// buildStage builds stage i, numbering its steps from first.
+func (j *job) buildStage(ctx context.Context, i int, out Output, first int) (*state, error) {
 	s := j.stages[i]
-	j.printStep(s.SourceCode)
-	st, err := j.from(ctx, i)
-	if err != nil {
+	st := &state{args: map[string]string{}, out: out, lex: shell.NewLex(j.escape), step: first - 1}
+	j.printStep(st, s.SourceCode)
+	if err := j.from(ctx, i, st); err != nil {
 		return nil, err
 	}
 	if st.id != "" {
-		j.out.Stream(" ---> " + shortID(st.id.String()) + "\n")
+		st.out.Stream(" ---> " + shortID(st.id.String()) + "\n")
 	}
 	if err := j.triggers(ctx, st); err != nil {
 		return nil, err
 	}
 	for _, c := range s.Commands {
-		j.printStep(fmt.Sprint(c))
+		j.printStep(st, fmt.Sprint(c))
 		if err := j.dispatch(ctx, st, c); err != nil {
 			return nil, err
 		}
-		j.out.Stream(" ---> " + shortID(st.id.String()) + "\n")
+		st.out.Stream(" ---> " + shortID(st.id.String()) + "\n")
 	}
 	return st, nil
 }
 
-func (j *job) printStep(text string) {
-	j.step++
-	j.out.Stream(fmt.Sprintf("Step %d/%d : %s\n", j.step, j.total, strings.TrimSpace(text)))
+func (j *job) printStep(st *state, text string) {
+	st.step++
+	st.out.Stream(fmt.Sprintf("Step %d/%d : %s\n", st.step, j.total, strings.TrimSpace(text)))
 }
 
 // from starts stage i from an earlier stage, scratch or an image.
-func (j *job) from(ctx context.Context, i int) (*state, error) {
-	base, _, err := j.lex.ProcessWord(j.stages[i].BaseName, shell.EnvsFromSlice(j.meta))
+func (j *job) from(ctx context.Context, i int, st *state) error {
+	base, _, err := st.lex.ProcessWord(j.stages[i].BaseName, shell.EnvsFromSlice(j.meta))
 	if err != nil {
-		return nil, fmt.Errorf("FROM: %v: %w", err, errdefs.ErrInvalidArgument)
+		return fmt.Errorf("FROM: %v: %w", err, errdefs.ErrInvalidArgument)
 	}
-	st := &state{args: map[string]string{}}
 	if d := j.stageIndex(base, i); d >= 0 {
-		prev := j.states[d]
+		prev := j.stateOf(d)
 		st.id, st.cfg = prev.id, cloneConfig(prev.cfg)
-		return st, nil
+		return nil
 	}
 	if base == "" {
-		return nil, fmt.Errorf("base name (%s) should not be blank: %w", j.stages[i].BaseName, errdefs.ErrInvalidArgument)
+		return fmt.Errorf("base name (%s) should not be blank: %w", j.stages[i].BaseName, errdefs.ErrInvalidArgument)
 	}
 	if strings.EqualFold(base, "scratch") {
-		return st, nil
+		return nil
 	}
 	img, err := j.b.be.Image(ctx, base)
 	if j.opts.Pull || errdefs.IsNotFound(err) {
-		img, err = j.pull(ctx, base)
+		img, err = j.pull(ctx, st, base)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	st.id, st.cfg = img.ID, cloneConfig(img.Config.Config)
-	return st, nil
+	return nil
 }
 
 // pull fetches a base image, with the request's credentials for its
 // registry.
-func (j *job) pull(ctx context.Context, ref string) (*image.Image, error) {
+func (j *job) pull(ctx context.Context, st *state, ref string) (*image.Image, error) {
 	named, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {
 		return nil, fmt.Errorf("invalid reference format: %s: %w", ref, errdefs.ErrInvalidArgument)
@@ -128,7 +132,7 @@ func (j *job) pull(ctx context.Context, ref string) (*image.Image, error) {
 	if host == "docker.io" {
 		host = "https://index.docker.io/v1/"
 	}
-	return j.b.be.Pull(ctx, reference.FamiliarString(reference.TagNameOnly(named)), j.opts.Auth[host], j.out.Progress)
+	return j.b.be.Pull(ctx, reference.FamiliarString(reference.TagNameOnly(named)), j.opts.Auth[host], st.out.Progress)
 }
 
 // triggers runs the base image's ONBUILD instructions.
@@ -142,7 +146,7 @@ func (j *job) triggers(ctx context.Context, st *state) error {
 	if len(trig) == 1 {
 		word = "trigger"
 	}
-	j.out.Stream(fmt.Sprintf("# Executing %d build %s\n", len(trig), word))
+	st.out.Stream(fmt.Sprintf("# Executing %d build %s\n", len(trig), word))
 	for _, t := range trig {
 		c, err := parseLine(t)
 		if err != nil {

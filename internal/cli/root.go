@@ -10,6 +10,7 @@ import (
 	"github.com/berth-engine/berth/internal/cli/container"
 	daemoncmd "github.com/berth-engine/berth/internal/cli/daemon"
 	"github.com/berth-engine/berth/internal/cli/image"
+	networkcmd "github.com/berth-engine/berth/internal/cli/network"
 	"github.com/berth-engine/berth/internal/cli/system"
 	volumecmd "github.com/berth-engine/berth/internal/cli/volume"
 	engine "github.com/berth-engine/berth/internal/daemon"
@@ -62,6 +63,7 @@ func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc) *cobra.Command {
 	ctrCmd.AddCommand(image.ContainerCommands(c)...) // commit, export
 	root.AddCommand(ctrCmd, image.NewImageCommand(c), system.NewSystemCommand(c), daemoncmd.NewCommand(runDaemon))
 	root.AddCommand(volumecmd.NewVolumeCommand(c))
+	root.AddCommand(networkcmd.NewNetworkCommand(c))
 	system.Version = engine.Version
 	polish(root)
 	return root

@@ -74,6 +74,9 @@ func (s *Service) checkNetworkMode(ctx context.Context, cfg *ctr.Config, hc *ctr
 	case strings.ContainsAny(string(mode), ":/"):
 		return fmt.Errorf("invalid network mode %q: %w", mode, errdefs.ErrInvalidArgument)
 	}
+	if s.cfg.Network == nil {
+		return fmt.Errorf("network %s not found: %w", mode, errdefs.ErrInvalidArgument)
+	}
 	if err := s.cfg.Network.CheckNetwork(ctx, string(mode)); err != nil {
 		if errdefs.IsNotFound(err) {
 			return fmt.Errorf("network %s not found: %w", mode, errdefs.ErrInvalidArgument)
@@ -96,6 +99,9 @@ func attachRequest(c *Container) AttachRequest {
 // userNetworks adds the user networks c is a member of to an inspect or
 // list document's Networks (the default bridge is filled in already).
 func (s *Service) userNetworks(c *Container, running bool, into map[string]*netapi.EndpointSettings) {
+	if s.cfg.Network == nil { // unit tests without networking
+		return
+	}
 	for name, es := range s.cfg.Network.Networks(c.ID) {
 		if !running {
 			es.EndpointID, es.IPAddress, es.Gateway, es.IPPrefixLen, es.MacAddress = "", netip.Addr{}, netip.Addr{}, 0, nil

@@ -9,15 +9,29 @@ import (
 	"github.com/berth-engine/berth/internal/build"
 	"github.com/berth-engine/berth/internal/container"
 	"github.com/berth-engine/berth/internal/image"
+	"github.com/containerd/errdefs"
 	ctr "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/api/types/registry"
+	"golang.org/x/sys/unix"
 )
 
 // builder returns the Dockerfile builder over the daemon's services, its
-// cache in the metadata DB and its files under <data-root>/build.
+// cache in the metadata DB and its files under <data-root>/build. The
+// cached step images may take a tenth of the data root's filesystem (at
+// least 1 GiB); beyond that the least recently used go.
 func (d *Daemon) builder() *build.Builder {
-	return build.New(buildBackend{d}, build.NewCache(d.db), filepath.Join(d.cfg.DataRoot, "build"))
+	return build.New(buildBackend{d}, build.NewCache(d.db), filepath.Join(d.cfg.DataRoot, "build"),
+		build.WithCacheCap(buildCacheCap(d.cfg.DataRoot)))
+}
+
+func buildCacheCap(dir string) int64 {
+	const floor = 1 << 30
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return floor
+	}
+	return max(int64(st.Blocks)*st.Bsize/10, floor)
 }
 
 // buildBackend joins the image and container services for the builder.
@@ -31,8 +45,12 @@ func (b buildBackend) Child(ctx context.Context, opts image.ChildOptions) (*imag
 	return b.d.images.Child(ctx, opts)
 }
 
+// events is the image service publishing image events (tag, pull,
+// delete), as the API's image calls do.
+func (b buildBackend) events() imageEvents { return imageEvents{b.d.images, b.d.events} }
+
 func (b buildBackend) Tag(ctx context.Context, id, ref string) error {
-	return b.d.images.Tag(ctx, id, ref)
+	return b.events().Tag(ctx, id, ref)
 }
 
 // DeleteImage deletes a cached image unless it is tagged or in use. The
@@ -51,14 +69,19 @@ func (b buildBackend) DeleteImage(ctx context.Context, id string) (bool, int64, 
 			size -= p.Size
 		}
 	}
-	if _, err := b.d.images.Delete(ctx, id, false, b.d.imageInUse); err != nil {
+	// Untagged parents only this image used go with it; an image others
+	// were built from stays until its last child goes (a conflict).
+	if _, err := b.events().Delete(ctx, id, image.DeleteOptions{InUse: b.d.imageInUse}); err != nil {
+		if errdefs.IsConflict(err) {
+			return false, 0, nil
+		}
 		return false, 0, err
 	}
 	return true, size, nil
 }
 
 func (b buildBackend) Pull(ctx context.Context, ref string, auth registry.AuthConfig, progress func(jsonstream.Message)) (*image.Image, error) {
-	return b.d.images.Pull(ctx, image.PullOptions{Ref: ref, Auth: auth, Progress: progress})
+	return b.events().Pull(ctx, image.PullOptions{Ref: ref, Auth: auth, Progress: progress})
 }
 
 func (b buildBackend) Create(ctx context.Context, cfg *ctr.Config, hc *ctr.HostConfig) (string, error) {
@@ -120,5 +143,5 @@ func (b buildBackend) Changes(ctx context.Context, id string, w io.Writer) error
 }
 
 func (b buildBackend) Remove(ctx context.Context, id string) error {
-	return b.d.containers.Remove(ctx, id, container.RemoveOptions{Force: true})
+	return b.d.containers.Remove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/distribution/reference"
 	apievents "github.com/moby/moby/api/types/events"
 	apiimage "github.com/moby/moby/api/types/image"
-	digest "github.com/opencontainers/go-digest"
 )
 
 // imageEvents is the image service as the API serves it, publishing
@@ -69,11 +68,12 @@ func (ie imageEvents) Tag(ctx context.Context, refOrID, newRef string) error {
 	return nil
 }
 
-// Delete reports "untag" for every name removed and "delete" when the
-// image itself went.
-func (ie imageEvents) Delete(ctx context.Context, refOrID string, force bool, inUse func(id digest.Digest) string) ([]apiimage.DeleteResponse, error) {
+// Delete reports "untag" for every name removed and "delete" for every
+// image that went (the named one and the parents pruned with it).
+func (ie imageEvents) Delete(ctx context.Context, refOrID string, opts image.DeleteOptions) ([]apiimage.DeleteResponse, error) {
 	img, _ := ie.Service.Get(ctx, refOrID)
-	resp, err := ie.Service.Delete(ctx, refOrID, force, inUse)
+	lineage := ie.lineage(ctx, img, !opts.NoPrune)
+	resp, err := ie.Service.Delete(ctx, refOrID, opts)
 	if err != nil || img == nil {
 		return resp, err
 	}
@@ -82,11 +82,25 @@ func (ie imageEvents) Delete(ctx context.Context, refOrID string, force bool, in
 		switch {
 		case r.Untagged != "":
 			ie.log(apievents.ActionUnTag, img, id, id)
-		case r.Deleted == id:
-			ie.log(apievents.ActionDelete, img, id, id)
+		case lineage[r.Deleted] != nil:
+			ie.log(apievents.ActionDelete, lineage[r.Deleted], r.Deleted, r.Deleted)
 		}
 	}
 	return resp, nil
+}
+
+// lineage maps the IDs of img and, with parents, its parent chain to
+// their images: what a delete may remove.
+func (ie imageEvents) lineage(ctx context.Context, img *image.Image, parents bool) map[string]*image.Image {
+	out := map[string]*image.Image{}
+	for img != nil && out[img.ID.String()] == nil {
+		out[img.ID.String()] = img
+		if !parents || img.Parent == "" {
+			break
+		}
+		img, _ = ie.Service.Get(ctx, img.Parent.String())
+	}
+	return out
 }
 
 // taggedName is Docker's event name for a reference: familiar form with

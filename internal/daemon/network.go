@@ -140,6 +140,10 @@ func (a netAdapter) Networks(id string) map[string]*netapi.EndpointSettings {
 			if mac, err := net.ParseMAC(r.AttachMAC); err == nil {
 				es.MacAddress = netapi.HardwareAddr(mac)
 			}
+			if ip6, err := netip.ParseAddr(r.IP6); err == nil {
+				es.GlobalIPv6Address, es.GlobalIPv6PrefixLen = ip6, ep.PrefixLen6
+				es.IPv6Gateway, _ = netip.ParseAddr(ep.Gateway6)
+			}
 		}
 		out[ep.NetworkName] = es
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/berth-engine/berth/internal/container"
 	"github.com/berth-engine/berth/internal/network/manager"
 	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/events"
 	netapi "github.com/moby/moby/api/types/network"
 )
 
@@ -60,9 +61,14 @@ func toInspect(r *manager.Record) netapi.Inspect {
 	if rng, err := netip.ParsePrefix(r.IPRange); err == nil {
 		cfg.IPRange = rng
 	}
+	ipam := []netapi.IPAMConfig{cfg}
+	if s6, err := netip.ParsePrefix(r.Subnet6); err == nil {
+		gw6, _ := netip.ParseAddr(r.Gateway6)
+		ipam = append(ipam, netapi.IPAMConfig{Subnet: s6, Gateway: gw6})
+	}
 	n := netapi.Inspect{Network: netapi.Network{
-		Name: r.Name, ID: r.ID, Created: r.Created, Scope: "local", Driver: "bridge", EnableIPv4: true,
-		IPAM:     netapi.IPAM{Driver: "default", Options: map[string]string{}, Config: []netapi.IPAMConfig{cfg}},
+		Name: r.Name, ID: r.ID, Created: r.Created, Scope: "local", Driver: "bridge", EnableIPv4: true, EnableIPv6: r.Subnet6 != "",
+		IPAM:     netapi.IPAM{Driver: "default", Options: map[string]string{}, Config: ipam},
 		Internal: r.Internal, Options: orEmptyMap(r.Options), Labels: orEmptyMap(r.Labels),
 	}, Containers: map[string]netapi.EndpointResource{}}
 	ones := subnet.Bits()
@@ -72,7 +78,12 @@ func toInspect(r *manager.Record) netapi.Inspect {
 		}
 		ip, _ := netip.ParseAddr(ep.IP)
 		mac, _ := net.ParseMAC(ep.AttachMAC)
-		n.Containers[id] = netapi.EndpointResource{Name: ep.Name, EndpointID: id, MacAddress: netapi.HardwareAddr(mac), IPv4Address: netip.PrefixFrom(ip, ones)}
+		res := netapi.EndpointResource{Name: ep.Name, EndpointID: id, MacAddress: netapi.HardwareAddr(mac), IPv4Address: netip.PrefixFrom(ip, ones)}
+		if ip6, err := netip.ParseAddr(ep.IP6); err == nil {
+			s6, _ := netip.ParsePrefix(r.Subnet6)
+			res.IPv6Address = netip.PrefixFrom(ip6, s6.Bits())
+		}
+		n.Containers[id] = res
 	}
 	return n
 }
@@ -165,15 +176,26 @@ func (b networkBackend) CreateNetwork(ctx context.Context, req netapi.CreateRequ
 	if req.Driver != "" && req.Driver != "bridge" {
 		return netapi.CreateResponse{}, fmt.Errorf("network driver %q is not supported (bridge only): %w", req.Driver, errdefs.ErrNotImplemented)
 	}
-	if req.EnableIPv6 != nil && *req.EnableIPv6 {
-		return netapi.CreateResponse{}, fmt.Errorf("IPv6 networks are not supported yet: %w", errdefs.ErrNotImplemented)
-	}
-	opts := manager.CreateOptions{Name: req.Name, Internal: req.Internal, Labels: req.Labels, Options: req.Options}
-	if req.IPAM != nil && len(req.IPAM.Config) > 0 {
-		if len(req.IPAM.Config) > 1 {
-			return netapi.CreateResponse{}, fmt.Errorf("only one IPAM config (subnet) per network: %w", errdefs.ErrInvalidArgument)
+	opts := manager.CreateOptions{Name: req.Name, Internal: req.Internal, Labels: req.Labels, Options: req.Options,
+		EnableIPv6: req.EnableIPv6 != nil && *req.EnableIPv6}
+	var v4 []netapi.IPAMConfig
+	if req.IPAM != nil {
+		for _, c := range req.IPAM.Config {
+			if c.Subnet.IsValid() && c.Subnet.Addr().Is6() {
+				if opts.Subnet6 != "" || !opts.EnableIPv6 {
+					return netapi.CreateResponse{}, fmt.Errorf("IPv6 subnet %s: one per network, with --ipv6: %w", c.Subnet, errdefs.ErrInvalidArgument)
+				}
+				opts.Subnet6 = c.Subnet.Masked().String()
+				continue
+			}
+			v4 = append(v4, c)
 		}
-		c := req.IPAM.Config[0]
+	}
+	if len(v4) > 1 {
+		return netapi.CreateResponse{}, fmt.Errorf("only one IPv4 IPAM config (subnet) per network: %w", errdefs.ErrInvalidArgument)
+	}
+	if len(v4) == 1 {
+		c := v4[0]
 		if c.Subnet.IsValid() {
 			opts.Subnet = c.Subnet.Masked().String()
 		}
@@ -191,6 +213,7 @@ func (b networkBackend) CreateNetwork(ctx context.Context, req netapi.CreateRequ
 	if err != nil {
 		return netapi.CreateResponse{}, err
 	}
+	b.emit(events.ActionCreate, r.ID, r.Name, "")
 	return netapi.CreateResponse{ID: r.ID}, nil
 }
 
@@ -201,7 +224,25 @@ func (b networkBackend) RemoveNetwork(ctx context.Context, ref string) error {
 			return fmt.Errorf("%s is a pre-defined network and cannot be removed: %w", n.Name, errdefs.ErrPermissionDenied)
 		}
 	}
-	return b.d.nets.Remove(ctx, ref)
+	r, err := b.d.nets.Get(ref)
+	if err != nil {
+		return err
+	}
+	if err := b.d.nets.Remove(ctx, r.ID); err != nil {
+		return err
+	}
+	b.emit(events.ActionDestroy, r.ID, r.Name, "")
+	return nil
+}
+
+// emit publishes a network event as Docker does (attributes name, type
+// and, for connect/disconnect, container).
+func (b networkBackend) emit(action events.Action, id, name, containerID string) {
+	attrs := map[string]string{"name": name, "type": "bridge"}
+	if containerID != "" {
+		attrs["container"] = containerID
+	}
+	b.d.events.Log(action, events.NetworkEventType, events.Actor{ID: id, Attributes: attrs})
 }
 
 // PruneNetworks removes unused user networks (filters: label, until).
@@ -245,7 +286,13 @@ func (b networkBackend) Connect(ctx context.Context, ref string, req netapi.Conn
 	if ins := b.d.containers.Inspect(c); ins.State.Running {
 		netns = ins.NetworkSettings.SandboxKey
 	}
-	return b.d.nets.Connect(ctx, ref, manager.Container{ID: c.ID, Name: c.Name}, netns, opts)
+	if err := b.d.nets.Connect(ctx, ref, manager.Container{ID: c.ID, Name: c.Name}, netns, opts); err != nil {
+		return err
+	}
+	if r, err := b.d.nets.Get(ref); err == nil {
+		b.emit(events.ActionConnect, r.ID, r.Name, c.ID)
+	}
+	return nil
 }
 
 // Disconnect removes a container from a user network.
@@ -262,7 +309,13 @@ func (b networkBackend) Disconnect(ctx context.Context, ref string, req netapi.D
 			}
 		}
 	}
-	return b.d.nets.Disconnect(ctx, ref, id)
+	if err := b.d.nets.Disconnect(ctx, ref, id); err != nil {
+		return err
+	}
+	if r, err := b.d.nets.Get(ref); err == nil {
+		b.emit(events.ActionDisconnect, r.ID, r.Name, id)
+	}
+	return nil
 }
 
 // userNetwork refuses the predefined networks for connect and disconnect.

@@ -61,7 +61,7 @@ func (s *Service) registerChild(ctx context.Context, parent *Image, l *importedL
 	if opts.Author != "" {
 		img.Author = opts.Author
 	}
-	diffIDs := slices.Clone(parent.DiffIDs)
+	diffIDs := append([]digest.Digest{}, parent.DiffIDs...)
 	if l.diffID != "" {
 		diffIDs = append(diffIDs, l.diffID)
 	}

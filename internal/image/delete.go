@@ -11,14 +11,26 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
+// DeleteOptions tune Delete (DELETE /images/{name}).
+type DeleteOptions struct {
+	Force bool
+	// NoPrune keeps the untagged parents the deleted image leaves behind;
+	// by default they go too, as Docker's rmi does.
+	NoPrune bool
+	// InUse names a container using image id, "" if none; nil: none.
+	InUse func(id digest.Digest) string
+}
+
 // Delete removes refOrID with Docker's semantics. By tag or digest: untag,
-// and delete the image when that was its last reference. By ID: an image
-// with references in several repositories needs force; its references are
-// removed, then the image. inUse (may be nil) names a container using the
-// image, "" if none: without force that is an errdefs.ErrConflict; with
-// force the image is only untagged. Layers and blobs no other image uses
-// are freed.
-func (s *Service) Delete(ctx context.Context, refOrID string, force bool, inUse func(id digest.Digest) string) ([]image.DeleteResponse, error) {
+// and delete the image when that was its last reference and no image was
+// built from it. By ID: an image with references in several repositories
+// needs force; an image with children cannot be deleted at all; its
+// references are removed, then the image. A container using the image
+// (opts.InUse) makes the delete an errdefs.ErrConflict without force;
+// with force the image is only untagged. Unless opts.NoPrune, the chain
+// of untagged parents nothing else uses goes with the image. Layers and
+// blobs no other image uses are freed.
+func (s *Service) Delete(ctx context.Context, refOrID string, opts DeleteOptions) ([]image.DeleteResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Ask about containers outside the write transaction: inUse may read
@@ -33,10 +45,7 @@ func (s *Service) Delete(ctx context.Context, refOrID string, force bool, inUse 
 	}); err != nil {
 		return nil, err
 	}
-	user := ""
-	if inUse != nil {
-		user = inUse(id)
-	}
+	user := usedBy(opts.InUse, id)
 	var out []image.DeleteResponse
 	var deleted *record
 	err := s.db.Update(func(tx *metadata.Tx) error {
@@ -45,7 +54,7 @@ func (s *Service) Delete(ctx context.Context, refOrID string, force bool, inUse 
 		if err != nil {
 			return err
 		}
-		d := &deletion{tx: tx, rec: rec, force: force, user: user}
+		d := &deletion{tx: tx, rec: rec, force: opts.Force, user: user}
 		if ref != nil {
 			err = d.byRef(ref, refOrID)
 		} else {
@@ -57,10 +66,21 @@ func (s *Service) Delete(ctx context.Context, refOrID string, force bool, inUse 
 	if err != nil {
 		return nil, err
 	}
-	if deleted != nil {
-		out = append(out, s.freeData(ctx, deleted)...)
+	if deleted == nil {
+		return out, nil
+	}
+	out = append(out, s.freeData(ctx, deleted)...)
+	if !opts.NoPrune {
+		out = append(out, s.pruneParents(ctx, deleted.Parent, opts.InUse)...)
 	}
 	return out, nil
+}
+
+func usedBy(inUse func(digest.Digest) string, id digest.Digest) string {
+	if inUse == nil {
+		return ""
+	}
+	return inUse(id)
 }
 
 // deletion is one Delete call inside its transaction.
@@ -95,10 +115,24 @@ func (d *deletion) byRef(ref reference.Named, given string) error {
 	if len(d.rec.refs()) > 0 || d.user != "" {
 		return putRecord(d.tx, d.rec)
 	}
+	// An image others were built from stays, untagged (Docker's quiet
+	// conflict): it is deleted with its last child.
+	if children, err := hasChildren(d.tx, d.rec.ID); err != nil || children {
+		if err != nil {
+			return err
+		}
+		return putRecord(d.tx, d.rec)
+	}
 	return d.remove()
 }
 
 func (d *deletion) byID() error {
+	if children, err := hasChildren(d.tx, d.rec.ID); err != nil || children {
+		if err != nil {
+			return err
+		}
+		return conflictError{fmt.Sprintf("conflict: unable to delete %s (cannot be forced) - image has dependent child images", short(d.rec.ID.String()))}
+	}
 	if !d.force {
 		if !singleRepository(d.rec.refs()) {
 			return conflictError{fmt.Sprintf("conflict: unable to delete %s (must be forced) - image is referenced in multiple repositories", short(d.rec.ID.String()))}

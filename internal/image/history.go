@@ -8,9 +8,8 @@ import (
 )
 
 // History returns Docker's `docker history` rows, newest first: one per
-// config history entry; entries that made a layer carry its size, and
-// the top row carries the image ID and tags ("<missing>" IDs below, as
-// Docker shows for images it did not build itself).
+// config history entry; entries that made a layer carry its size. Rows
+// carry the IDs and tags of the image and its parents (fillIDs).
 func (s *Service) History(ctx context.Context, refOrID string) ([]image.HistoryResponseItem, error) {
 	img, err := s.Get(ctx, refOrID)
 	if err != nil {
@@ -38,11 +37,30 @@ func (s *Service) History(ctx context.Context, refOrID string) ([]image.HistoryR
 	for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 		rows[i], rows[j] = rows[j], rows[i]
 	}
-	if len(rows) > 0 {
-		rows[0].ID = img.ID.String()
-		rows[0].Tags = img.RepoTags
-	}
+	s.fillIDs(ctx, img, rows)
 	return rows, nil
+}
+
+// fillIDs gives the rows, newest first, the IDs and tags of img and its
+// parents as Docker does: one row per image of the parent chain, and
+// "<missing>" for the rows below the chain's end (layers an image was
+// pulled or imported with).
+func (s *Service) fillIDs(ctx context.Context, img *Image, rows []image.HistoryResponseItem) {
+	for i := range rows {
+		rows[i].ID = img.ID.String()
+		rows[i].Tags = nil
+		if len(img.RepoTags) > 0 {
+			rows[i].Tags = img.RepoTags
+		}
+		if img.Parent == "" {
+			return
+		}
+		p, err := s.Get(ctx, img.Parent.String())
+		if err != nil {
+			return
+		}
+		img = p
+	}
 }
 
 // layerSizes returns each layer's unpacked size as recorded at pull or

@@ -19,7 +19,8 @@ var pruneFilters = map[string]bool{"dangling": true, "until": true, "label": tru
 // ones (no tag and no digest reference), with dangling=false every image
 // no container uses. until=<timestamp|duration> keeps newer images,
 // label=k[=v] / label!=k[=v] select by label. Images other images were
-// committed from are kept, as are images inUse reports. SpaceReclaimed
+// made from are kept (an untagged chain goes with its last child), as are
+// images inUse reports. SpaceReclaimed
 // counts the layers actually freed.
 func (s *Service) Prune(ctx context.Context, filters map[string][]string, inUse func(id digest.Digest) bool) (image.PruneReport, error) {
 	report := image.PruneReport{ImagesDeleted: []image.DeleteResponse{}}
@@ -34,18 +35,14 @@ func (s *Service) Prune(ctx context.Context, filters map[string][]string, inUse 
 	}); err != nil {
 		return report, err
 	}
-	parents := map[digest.Digest]bool{}
 	for _, r := range recs {
-		parents[r.Parent] = true
-	}
-	for _, r := range recs {
-		if parents[r.ID] || (inUse != nil && inUse(r.ID)) || !sel.match(ctx, s, r) {
+		if (inUse != nil && inUse(r.ID)) || !sel.match(ctx, s, r) {
 			continue
 		}
 		sizes := s.chainSizes(r)
-		out, err := s.Delete(ctx, r.ID.String(), true, nil)
-		if errdefs.IsNotFound(err) {
-			continue // deleted meanwhile
+		out, err := s.Delete(ctx, r.ID.String(), DeleteOptions{Force: true, InUse: containerOf(inUse)})
+		if errdefs.IsNotFound(err) || errdefs.IsConflict(err) {
+			continue // deleted meanwhile (with a child), or has children: goes with its last child
 		}
 		if err != nil {
 			return report, err
@@ -162,4 +159,18 @@ func parseUntil(v string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("failed to parse value as time or duration: %q: %w", v, errdefs.ErrInvalidArgument)
+}
+
+// containerOf adapts a yes/no in-use check to DeleteOptions.InUse, so
+// parent pruning stops at images containers use.
+func containerOf(inUse func(digest.Digest) bool) func(digest.Digest) string {
+	if inUse == nil {
+		return nil
+	}
+	return func(id digest.Digest) string {
+		if inUse(id) {
+			return "in use"
+		}
+		return ""
+	}
 }

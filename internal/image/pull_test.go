@@ -157,7 +157,7 @@ func TestPull(t *testing.T) {
 			t.Errorf("unknown repo: %v", err)
 		}
 		for _, name := range []string{ref, reg.Addr + "/team/multi", got.ID.String()} {
-			e.svc.Delete(ctx, name, true, nil)
+			e.svc.Delete(ctx, name, DeleteOptions{Force: true})
 		}
 		e.assertEmpty(t)
 	})

@@ -73,7 +73,7 @@ func TestPushThenPull(t *testing.T) {
 			t.Errorf("RepoDigests after push: %v", got.RepoDigests)
 		}
 		// rmi, then pull back.
-		if _, err := e.svc.Delete(ctx, img.ID.String(), true, nil); err != nil {
+		if _, err := e.svc.Delete(ctx, img.ID.String(), DeleteOptions{Force: true}); err != nil {
 			t.Fatal(err)
 		}
 		pulled, err := e.svc.Pull(ctx, PullOptions{Ref: ref, Auth: auth})
@@ -83,7 +83,7 @@ func TestPushThenPull(t *testing.T) {
 		if _, err := e.svc.Pull(ctx, PullOptions{Ref: ref}); !errors.Is(err, errdefs.ErrNotFound) {
 			t.Errorf("anonymous pull from an auth registry: %v", err)
 		}
-		e.svc.Delete(ctx, pulled.ID.String(), true, nil)
+		e.svc.Delete(ctx, pulled.ID.String(), DeleteOptions{Force: true})
 		e.assertEmpty(t)
 	})
 }

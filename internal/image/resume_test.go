@@ -67,7 +67,7 @@ func TestPullResumes(t *testing.T) {
 		if layerGets.Load() != 2 || ranged.Load() != 1 {
 			t.Errorf("%d layer requests, %d ranged", layerGets.Load(), ranged.Load())
 		}
-		e.svc.Delete(context.Background(), img.ID.String(), true, nil)
+		e.svc.Delete(context.Background(), img.ID.String(), DeleteOptions{Force: true})
 		e.assertEmpty(t)
 	})
 }

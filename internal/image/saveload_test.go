@@ -42,7 +42,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			t.Errorf("ggcr read config %s", cn)
 		}
 		for _, id := range []string{a.ID.String(), b.ID.String()} {
-			if _, err := e.svc.Delete(ctx, id, true, nil); err != nil {
+			if _, err := e.svc.Delete(ctx, id, DeleteOptions{Force: true}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -80,7 +80,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			t.Fatalf("oci load: %v %v", oci, err)
 		}
 		for _, id := range []string{a.ID.String(), b.ID.String(), oci.ID.String()} {
-			e.svc.Delete(ctx, id, true, nil)
+			e.svc.Delete(ctx, id, DeleteOptions{Force: true})
 		}
 		e.assertEmpty(t)
 	})
@@ -94,7 +94,7 @@ func TestLoadBadArchives(t *testing.T) {
 		if err := e.svc.Save(ctx, []string{"one:v1"}, &buf); err != nil {
 			t.Fatal(err)
 		}
-		e.svc.Delete(ctx, a.ID.String(), true, nil)
+		e.svc.Delete(ctx, a.ID.String(), DeleteOptions{Force: true})
 		good := buf.Bytes()
 		cases := map[string][]byte{
 			"truncated":   good[:len(good)/2],

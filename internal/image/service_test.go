@@ -187,27 +187,27 @@ func TestTagAndDelete(t *testing.T) {
 			t.Errorf("RepoTags = %v", got.RepoTags)
 		}
 		// By ID with references in several repositories: conflict.
-		if _, err := e.svc.Delete(ctx, id, false, nil); !errors.Is(err, errdefs.ErrConflict) {
+		if _, err := e.svc.Delete(ctx, id, DeleteOptions{}); !errors.Is(err, errdefs.ErrConflict) {
 			t.Errorf("Delete by ID: %v", err)
 		}
 		// By tag: untag only.
-		resp, err := e.svc.Delete(ctx, "other/repo", false, nil)
+		resp, err := e.svc.Delete(ctx, "other/repo", DeleteOptions{})
 		if err != nil || !slices.Equal(resp, []image.DeleteResponse{{Untagged: "other/repo:latest"}}) {
 			t.Errorf("Delete tag = %v, %v", resp, err)
 		}
 		// In use: last tag and by ID are conflicts unless forced; forced only untags.
 		inUse := func(digest.Digest) string { return "0123456789abcdef" }
-		e.svc.Delete(ctx, "busybox:v2", false, nil)
-		_, err = e.svc.Delete(ctx, "busybox", false, inUse)
+		e.svc.Delete(ctx, "busybox:v2", DeleteOptions{})
+		_, err = e.svc.Delete(ctx, "busybox", DeleteOptions{InUse: inUse})
 		if !errors.Is(err, errdefs.ErrConflict) || !strings.Contains(err.Error(), "container 0123456789ab is using its referenced image") {
 			t.Errorf("Delete last tag in use: %v", err)
 		}
-		_, err = e.svc.Delete(ctx, id, false, inUse)
+		_, err = e.svc.Delete(ctx, id, DeleteOptions{InUse: inUse})
 		want := "conflict: unable to delete " + img.ID.Encoded()[:12] + " (must be forced) - image is being used by stopped container 0123456789ab"
 		if !errors.Is(err, errdefs.ErrConflict) || err.Error() != want {
 			t.Errorf("Delete by ID in use: %v", err)
 		}
-		resp, err = e.svc.Delete(ctx, "busybox", true, inUse)
+		resp, err = e.svc.Delete(ctx, "busybox", DeleteOptions{Force: true, InUse: inUse})
 		if err != nil || !slices.Equal(resp, []image.DeleteResponse{{Untagged: "busybox:latest"}}) {
 			t.Errorf("forced delete in use = %v, %v", resp, err)
 		}
@@ -215,7 +215,7 @@ func TestTagAndDelete(t *testing.T) {
 			t.Fatalf("image gone after forced untag: %v", err)
 		}
 		// Not in use, by ID: deleted with its layer and blobs.
-		resp, err = e.svc.Delete(ctx, id[7:19], false, nil)
+		resp, err = e.svc.Delete(ctx, id[7:19], DeleteOptions{})
 		wantResp := []image.DeleteResponse{{Deleted: id}, {Deleted: img.ChainID}}
 		if err != nil || !slices.Equal(resp, wantResp) {
 			t.Errorf("Delete = %v, %v; want %v", resp, err, wantResp)
@@ -236,7 +236,7 @@ func TestSharedLayers(t *testing.T) {
 		if layers, _ := e.sn.Layers(ctx); len(layers) != 1 {
 			t.Errorf("layers = %v", layers)
 		}
-		resp, err := e.svc.Delete(ctx, "a", false, nil)
+		resp, err := e.svc.Delete(ctx, "a", DeleteOptions{})
 		if err != nil || len(resp) != 2 {
 			t.Fatalf("Delete a = %v, %v", resp, err)
 		}
@@ -250,7 +250,7 @@ func TestSharedLayers(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].ID != b.ID {
 			t.Errorf("List = %v, %v", list, err)
 		}
-		if _, err := e.svc.Delete(ctx, "b", false, nil); err != nil {
+		if _, err := e.svc.Delete(ctx, "b", DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		e.assertEmpty(t)
@@ -364,7 +364,7 @@ func TestConcurrentImports(t *testing.T) {
 			t.Errorf("layers = %v", layers)
 		}
 		for _, img := range list {
-			if _, err := e.svc.Delete(ctx, img.ID.String(), true, nil); err != nil {
+			if _, err := e.svc.Delete(ctx, img.ID.String(), DeleteOptions{Force: true}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -13,7 +13,7 @@ func Commands(c *command.CLI) []*cobra.Command {
 		newPsCommand(c), newLogsCommand(c),
 		newUpdateCommand(c), newStatsCommand(c),
 		newExecCommand(c), newPauseCommand(c), newUnpauseCommand(c), newRenameCommand(c),
-		newTopCommand(c), newDiffCommand(c), newCpCommand(c),
+		newTopCommand(c), newDiffCommand(c), newCpCommand(c), newPortCommand(c),
 	}
 }
 

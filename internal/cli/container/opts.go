@@ -43,6 +43,7 @@ type createOptions struct {
 	res           resourceOptions
 	policy        policyOptions
 	mounts        mountOptions
+	net           netOptions
 }
 
 func addCreateFlags(fs *pflag.FlagSet, o *createOptions) {
@@ -72,6 +73,7 @@ func addCreateFlags(fs *pflag.FlagSet, o *createOptions) {
 	addResourceFlags(fs, &o.res)
 	addPolicyFlags(fs, &o.policy)
 	addMountFlags(fs, &o.mounts)
+	addNetFlags(fs, &o.net)
 }
 
 // Pull policies of --pull.
@@ -131,7 +133,11 @@ func (o *createOptions) parse(args []string, attach attachStreams, lookupEnv fun
 	if o.entrypointSet {
 		cfg.Entrypoint = []string{o.entrypoint}
 	}
-	return createRequest{config: cfg, hostConfig: hc, netConfig: o.networking(), platform: platform}, nil
+	nc := o.networking()
+	if err := o.net.apply(cfg, hc, nc, o.networkMode()); err != nil {
+		return createRequest{}, err
+	}
+	return createRequest{config: cfg, hostConfig: hc, netConfig: nc, platform: platform}, nil
 }
 
 func (o *createOptions) validate() error {

@@ -59,14 +59,17 @@ func newBuildCommand(c *command.CLI) *cobra.Command {
 	return cmd
 }
 
+// runBuild sends the context directory (or, for "-", the tar on stdin).
 func runBuild(ctx context.Context, c *command.CLI, o buildOptions, dir string) error {
-	dockerfile, err := dockerfileInContext(dir, o.file)
-	if err != nil {
-		return err
-	}
-	excludes, err := readDockerignore(dir)
-	if err != nil {
-		return err
+	dockerfile, excludes := o.file, []string(nil)
+	if dir != "-" {
+		var err error
+		if dockerfile, err = dockerfileInContext(dir, o.file); err != nil {
+			return err
+		}
+		if excludes, err = readDockerignore(dir); err != nil {
+			return err
+		}
 	}
 	api, err := c.Client(ctx)
 	if err != nil {
@@ -85,10 +88,14 @@ func runBuild(ctx context.Context, c *command.CLI, o buildOptions, dir string) e
 		defer sc.Close()
 		api = sc
 	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(tarContext(dir, excludes, dockerfile, pw)) }()
-	defer pr.Close()
-	res, err := api.ImageBuild(ctx, pr, client.ImageBuildOptions{
+	var buildContext io.Reader = c.In
+	if dir != "-" {
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(tarContext(dir, excludes, dockerfile, pw)) }()
+		defer pr.Close()
+		buildContext = pr
+	}
+	res, err := api.ImageBuild(ctx, buildContext, client.ImageBuildOptions{
 		Tags: o.tags, Dockerfile: dockerfile, BuildArgs: keyValuePtrs(o.buildArgs), Labels: keyValues(o.labels),
 		NoCache: o.noCache, Target: o.target, SuppressOutput: o.quiet, NetworkMode: o.network,
 		Remove: o.rm, ForceRemove: o.forceRm,

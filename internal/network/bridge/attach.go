@@ -26,6 +26,10 @@ type Endpoint struct {
 	MAC       net.HardwareAddr
 	HostVeth  string
 	IfName    string // inside the netns: eth0, eth1, …
+	// IPv6 (networks with Subnet6 only).
+	IP6        net.IP
+	PrefixLen6 int
+	Gateway6   net.IP
 }
 
 // AttachOptions are the optional settings of an attachment.
@@ -81,6 +85,10 @@ func (n *Network) attach(ctx context.Context, containerID, netnsPath, ifname str
 	}
 	if ep.MAC == nil {
 		ep.MAC = macFor(ip)
+	}
+	if n.subnet6 != nil {
+		ep.IP6, ep.Gateway6 = n.v6For(ip), n.gateway6
+		ep.PrefixLen6, _ = n.subnet6.Mask.Size()
 	}
 	plumb := func() error { return n.join(ep) }
 	if netnsPath == "" {
@@ -236,6 +244,11 @@ func configureInside(ep *Endpoint, first bool) error {
 	}
 	if err := h.LinkSetUp(eth); err != nil {
 		return fmt.Errorf("%s up: %w", ep.IfName, err)
+	}
+	if ep.IP6 != nil {
+		if err := configureInside6(h, eth, ep, first); err != nil {
+			return err
+		}
 	}
 	if !first {
 		return nil

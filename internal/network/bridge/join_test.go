@@ -89,3 +89,36 @@ func TestJoinLeaveAndICC(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestIPv6: with Subnet6 the bridge has <prefix>::1 and containers
+// <prefix>::1:0:<n> with a default IPv6 route; they reach each other and
+// the gateway over IPv6.
+func TestIPv6(t *testing.T) {
+	testutil.RequiresRoot(t)
+	requireTestNetNS(t)
+	ctx := context.Background()
+	cfg := userConfig(t, "b6", "10.212.0.0/24", true)
+	cfg.Subnet6 = "fd42:77::/64"
+	n := newTestNetwork(t, cfg)
+	a, err := n.Attach(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := n.Attach(ctx, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.IP6.String() != "fd42:77::1:0:2" || b.IP6.String() != "fd42:77::1:0:3" || a.Gateway6.String() != "fd42:77::1" {
+		t.Fatalf("addresses %s %s via %s", a.IP6, b.IP6, a.Gateway6)
+	}
+	for _, ip := range []net.IP{b.IP6, a.Gateway6} {
+		if err := ping(t, a.NetNSPath, ip); err != nil {
+			t.Errorf("ping %s: %v", ip, err)
+		}
+	}
+	for _, id := range []string{"a", "b"} {
+		if err := n.Detach(ctx, id); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -43,6 +43,8 @@ type Config struct {
 	// link-local addresses beyond the bridge (the host's intranet).
 	BlockPrivate bool
 	VethPrefix   string // host veth names: prefix + hash (default bridge: "vb" + ID)
+	// Subnet6 enables IPv6 with this prefix (/64 … /96); "" = IPv4 only.
+	Subnet6 string
 }
 
 // Network is the default bridge network. Its methods are safe for
@@ -51,10 +53,13 @@ type Network struct {
 	cfg     Config
 	subnet  *net.IPNet
 	gateway net.IP
-	bridge  int // ifindex of the bridge
-	h       *netlink.Handle
-	nft     *nftables.Conn
-	rules   ruleSet
+	// IPv6, when Config.Subnet6 is set (ipv6.go).
+	subnet6  *net.IPNet
+	gateway6 net.IP
+	bridge   int // ifindex of the bridge
+	h        *netlink.Handle
+	nft      *nftables.Conn
+	rules    ruleSet
 
 	mu     sync.Mutex
 	ipam   *ipam
@@ -91,6 +96,13 @@ func New(ctx context.Context, cfg Config) (_ *Network, err error) {
 		return nil, err
 	}
 	n.ipam = newIPAM(n.subnet, n.gateway)
+	if cfg.Subnet6 != "" {
+		if n.subnet6, err = parseSubnet6(cfg.Subnet6); err != nil {
+			return nil, err
+		}
+		n.gateway6 = append(net.IP(nil), n.subnet6.IP.To16()...)
+		n.gateway6[15] |= 1
+	}
 	if cfg.IPRange != "" {
 		_, r, err := net.ParseCIDR(cfg.IPRange)
 		if err != nil || r.IP.To4() == nil {
@@ -143,6 +155,11 @@ func (n *Network) setupHost() error {
 	}
 	if err := n.rules.programBridge(n.nft); err != nil {
 		return err
+	}
+	if n.subnet6 != nil {
+		if err := n.setupIPv6(); err != nil {
+			return err
+		}
 	}
 	return n.rules.ensureForeign(n.nft)
 }
@@ -245,7 +262,8 @@ func (n *Network) Close() error {
 func (n *Network) Teardown(ctx context.Context) error {
 	var errs []error
 	if n.nft != nil {
-		errs = append(errs, n.rules.removeForeign(n.nft), n.rules.deleteTable(n.nft), n.rules.deleteBridgeTable(n.nft))
+		errs = append(errs, n.rules.removeForeign(n.nft), n.rules.deleteTable(n.nft), n.rules.deleteBridgeTable(n.nft),
+			ruleSet6{table: n.cfg.TableName}.deleteTable(n.nft))
 	}
 	if link, err := n.h.LinkByName(n.cfg.BridgeName); err == nil {
 		if err := n.h.LinkDel(link); err != nil {

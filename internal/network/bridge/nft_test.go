@@ -54,3 +54,17 @@ func TestUserRulesGolden(t *testing.T) {
 	golden(t, "testdata/rules-internal-noicc.golden", newRuleSet("berth-br-x", "br-x", subnet).withIsolation("br-x", "vn1234", true, false).render())
 	golden(t, "testdata/rules-block-private.golden", newRuleSet("berth-br-y", "br-y", subnet).withBlockPrivate("br-y", true).render())
 }
+
+func TestIPv6RulesGolden(t *testing.T) {
+	_, s6, _ := net.ParseCIDR("fd42:77::/64")
+	var b strings.Builder
+	for _, internal := range []bool{false, true} {
+		n := &Network{cfg: Config{BridgeName: "br-6", TableName: "berth-br-6", Internal: internal}, subnet6: s6}
+		rs := n.rules6()
+		fmt.Fprintf(&b, "table ip6 %s (internal=%t)\n  chain %s\n", rs.table, internal, chainPostrouting)
+		writeRules(&b, rs.postrouting)
+		fmt.Fprintf(&b, "  chain %s\n", chainForward)
+		writeRules(&b, rs.forward)
+	}
+	golden(t, "testdata/rules-ipv6.golden", b.String())
+}

@@ -56,9 +56,13 @@ func (s *dnsServer) close() {
 	if s == nil {
 		return
 	}
-	_ = s.udp.Shutdown()
-	_ = s.tcp.Shutdown()
-	// Shutdown waits for a started server only; close the sockets anyway.
+	// Bounded: a handler may wait for the manager's lock, which the caller
+	// can hold (network rm).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = s.udp.ShutdownContext(ctx)
+	_ = s.tcp.ShutdownContext(ctx)
+	// Shutdown stops a started server only; close the sockets anyway.
 	if s.udp.PacketConn != nil {
 		s.udp.PacketConn.Close()
 	}
@@ -71,13 +75,19 @@ func (m *Manager) serveDNS(n *userNet, w dns.ResponseWriter, r *dns.Msg) {
 	defer w.Close()
 	if len(r.Question) == 1 && r.Question[0].Qclass == dns.ClassINET {
 		q := r.Question[0]
-		if ips := m.resolve(n, remoteIP(w), strings.TrimSuffix(strings.ToLower(q.Name), ".")); ips != nil {
+		if ips, ips6 := m.resolve(n, remoteIP(w), strings.TrimSuffix(strings.ToLower(q.Name), ".")); ips != nil {
 			resp := new(dns.Msg)
 			resp.SetReply(r)
 			resp.RecursionAvailable = true
-			if q.Qtype == dns.TypeA {
+			hdr := dns.RR_Header{Name: q.Name, Rrtype: q.Qtype, Class: dns.ClassINET, Ttl: dnsTTL}
+			switch q.Qtype {
+			case dns.TypeA:
 				for _, ip := range ips {
-					resp.Answer = append(resp.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: dnsTTL}, A: ip})
+					resp.Answer = append(resp.Answer, &dns.A{Hdr: hdr, A: ip})
+				}
+			case dns.TypeAAAA:
+				for _, ip := range ips6 {
+					resp.Answer = append(resp.Answer, &dns.AAAA{Hdr: hdr, AAAA: ip})
 				}
 			}
 			_ = w.WriteMsg(resp)
@@ -99,14 +109,16 @@ func remoteIP(w dns.ResponseWriter) string {
 
 // resolve looks name up among the containers of the querier's networks
 // (the querier is found by its address on n), n first. Names are
-// container names, aliases and 12-character IDs. nil: not ours.
-func (m *Manager) resolve(n *userNet, src, name string) []net.IP {
+// container names, aliases and 12-character IDs, alone or followed by
+// ".<network name>". It returns the IPv4 and IPv6 addresses of the
+// matches; nil IPv4 addresses: not ours.
+func (m *Manager) resolve(n *userNet, src, name string) (ips, ips6 []net.IP) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	nets := []*userNet{n}
 	var self string
 	for id, ep := range n.rec.Endpoints {
-		if ep.IP == src {
+		if ep.IP == src || ep.IP6 != "" && ep.IP6 == src {
 			self = id
 		}
 	}
@@ -118,18 +130,23 @@ func (m *Manager) resolve(n *userNet, src, name string) []net.IP {
 		}
 	}
 	for _, o := range nets {
-		var ips []net.IP
+		short := strings.TrimSuffix(name, "."+strings.ToLower(o.rec.Name)) // name.network
 		for id, ep := range o.rec.Endpoints {
-			if ep.IP != "" && endpointNamed(id, ep, name) {
+			if ep.IP != "" && (endpointNamed(id, ep, name) || short != name && endpointNamed(id, ep, short)) {
 				ips = append(ips, net.ParseIP(ep.IP).To4())
+				if ep.IP6 != "" {
+					ips6 = append(ips6, net.ParseIP(ep.IP6))
+				}
 			}
 		}
 		if len(ips) > 0 {
-			slices.SortFunc(ips, func(a, b net.IP) int { return strings.Compare(a.String(), b.String()) })
-			return ips
+			byString := func(a, b net.IP) int { return strings.Compare(a.String(), b.String()) }
+			slices.SortFunc(ips, byString)
+			slices.SortFunc(ips6, byString)
+			return ips, ips6
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func endpointNamed(id string, ep *EndpointRecord, name string) bool {

@@ -121,10 +121,13 @@ func (m *Manager) joinLocked(ctx context.Context, n *userNet, rec *EndpointRecor
 func (m *Manager) commitAttach(ctx context.Context, n *userNet, rec *EndpointRecord, ep *bridge.Endpoint) (*Attachment, error) {
 	prev, had := n.rec.Endpoints[rec.ContainerID]
 	rec.IP, rec.AttachMAC, rec.IfName = ep.IP.String(), ep.MAC.String(), ep.IfName
+	if ep.IP6 != nil {
+		rec.IP6 = ep.IP6.String()
+	}
 	n.rec.Endpoints[rec.ContainerID] = rec
 	if err := m.save(n.rec); err != nil {
 		_ = n.br.Leave(context.WithoutCancel(ctx), rec.ContainerID)
-		rec.IP, rec.AttachMAC, rec.IfName = "", "", ""
+		rec.IP, rec.IP6, rec.AttachMAC, rec.IfName = "", "", "", ""
 		if had {
 			n.rec.Endpoints[rec.ContainerID] = prev
 		} else {
@@ -235,7 +238,7 @@ func (m *Manager) detachAll(ctx context.Context, id string, forget bool) error {
 		if rec.IP != "" {
 			errs = append(errs, n.br.Leave(ctx, id))
 		}
-		rec.IP, rec.AttachMAC, rec.IfName, rec.Primary = "", "", "", false
+		rec.IP, rec.IP6, rec.AttachMAC, rec.IfName, rec.Primary = "", "", "", "", false
 		if forget {
 			delete(n.rec.Endpoints, id)
 		}
@@ -262,7 +265,7 @@ func (m *Manager) Restore(ctx context.Context, running, exists map[string]bool) 
 			case running[id] && rec.IP != "":
 				n.br.Restore(id, net.ParseIP(rec.IP))
 			case rec.IP != "":
-				rec.IP, rec.AttachMAC, rec.IfName, rec.Primary = "", "", "", false
+				rec.IP, rec.IP6, rec.AttachMAC, rec.IfName, rec.Primary = "", "", "", "", false
 				changed = true
 			}
 		}
@@ -304,6 +307,8 @@ type Endpoint struct {
 	Record                 EndpointRecord
 	Gateway                string
 	PrefixLen              int
+	Gateway6               string // "" without IPv6
+	PrefixLen6             int
 }
 
 // Endpoints lists the networks container id is a member of, by name.
@@ -314,7 +319,12 @@ func (m *Manager) Endpoints(id string) []Endpoint {
 	for _, n := range m.sorted() {
 		if rec, ok := n.rec.Endpoints[id]; ok {
 			ones, _ := n.br.Subnet().Mask.Size()
-			out = append(out, Endpoint{NetworkID: n.rec.ID, NetworkName: n.rec.Name, Record: *rec, Gateway: n.br.Gateway().String(), PrefixLen: ones})
+			ep := Endpoint{NetworkID: n.rec.ID, NetworkName: n.rec.Name, Record: *rec, Gateway: n.br.Gateway().String(), PrefixLen: ones}
+			if s6 := n.br.Subnet6(); s6 != nil {
+				ep.Gateway6 = n.br.Gateway6().String()
+				ep.PrefixLen6, _ = s6.Mask.Size()
+			}
+			out = append(out, ep)
 		}
 	}
 	return out

@@ -85,7 +85,7 @@ func (m *Manager) up(ctx context.Context, r *Record) (*userNet, error) {
 	br, err := bridge.New(ctx, bridge.Config{
 		BridgeName: r.Bridge, Subnet: r.Subnet, Gateway: r.Gateway, IPRange: r.IPRange,
 		NetNSDir: m.cfg.NetNSDir, TableName: "berth-" + r.Bridge,
-		Internal: r.Internal, DisableICC: !r.ICC, VethPrefix: vethPrefix(r.ID), BlockPrivate: r.BlockPrivate,
+		Internal: r.Internal, DisableICC: !r.ICC, VethPrefix: vethPrefix(r.ID), BlockPrivate: r.BlockPrivate, Subnet6: r.Subnet6,
 	})
 	if err != nil {
 		return nil, err
@@ -167,6 +167,9 @@ type CreateOptions struct {
 	Internal bool
 	Labels   map[string]string
 	Options  map[string]string
+	// EnableIPv6 adds IPv6 with Subnet6, or a ULA /64 derived from the ID.
+	EnableIPv6 bool
+	Subnet6    string
 }
 
 // Options understood in CreateOptions.Options (Docker's names).
@@ -201,6 +204,9 @@ func (m *Manager) Create(ctx context.Context, opts CreateOptions) (*Record, erro
 		return nil, err
 	}
 	r.Gateway = n.br.Gateway().String()
+	if r.Subnet6 != "" {
+		r.Gateway6 = n.br.Gateway6().String()
+	}
 	if err := m.save(r); err != nil {
 		n.dns.close()
 		_ = n.br.Teardown(context.WithoutCancel(ctx))
@@ -257,7 +263,30 @@ func (m *Manager) newRecord(opts CreateOptions) (*Record, error) {
 		return nil, err
 	}
 	r.Subnet = subnet.String()
+	if opts.EnableIPv6 || opts.Subnet6 != "" {
+		if r.Subnet6, err = m.chooseSubnet6(opts.Subnet6, r.ID); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// chooseSubnet6 checks a requested IPv6 subnet against the other
+// networks', or derives a ULA /64 (fdXX:XXXX:XXXX::/64) from the ID.
+func (m *Manager) chooseSubnet6(want, id string) (string, error) {
+	if want == "" {
+		want = fmt.Sprintf("fd%s:%s:%s::/64", id[0:2], id[2:6], id[6:10])
+	}
+	_, s, err := net.ParseCIDR(want)
+	if err != nil || s.IP.To4() != nil {
+		return "", fmt.Errorf("invalid IPv6 subnet %q: %w", want, errdefs.ErrInvalidArgument)
+	}
+	for _, n := range m.nets {
+		if _, o, err := net.ParseCIDR(n.rec.Subnet6); err == nil && (o.Contains(s.IP) || s.Contains(o.IP)) {
+			return "", fmt.Errorf("invalid pool request: Pool overlaps with other one on this address space: %w", errdefs.ErrConflict)
+		}
+	}
+	return s.String(), nil
 }
 
 func (m *Manager) prefixTaken(id string) bool {

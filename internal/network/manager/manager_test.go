@@ -40,6 +40,8 @@ func TestResolve(t *testing.T) {
 		{"name", "10.1.0.3", "web", f, "10.1.0.2"},
 		{"alias, any case", "10.1.0.3", "WWW", f, "10.1.0.2"},
 		{"short id", "10.1.0.3", ("c1" + id64[2:])[:12], f, "10.1.0.2"},
+		{"name.network", "10.1.0.3", "db.back", f, "10.2.0.4"},
+		{"name.other network", "10.1.0.3", "web.back", f, ""},
 		{"the querier's other network", "10.1.0.3", "db", f, "10.2.0.4"},
 		{"not the other network of someone else", "10.1.0.2", "db", f, ""},
 		{"own network first", "10.2.0.3", "proxy", b, "10.2.0.3"},
@@ -47,7 +49,7 @@ func TestResolve(t *testing.T) {
 		{"unknown: forwarded", "10.1.0.2", "example.com", f, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := m.resolve(tc.on, tc.src, tc.q)
+			got, _ := m.resolve(tc.on, tc.src, tc.q)
 			if tc.want == "" {
 				if got != nil {
 					t.Fatalf("resolved %v", got)

@@ -28,9 +28,12 @@ type Record struct {
 	ICC      bool
 	// BlockPrivate: no egress to private and link-local ranges.
 	BlockPrivate bool `json:",omitempty"`
-	Bridge       string
-	Labels       map[string]string
-	Options      map[string]string
+	// IPv6 prefix and gateway ("" = IPv4 only).
+	Subnet6  string `json:",omitempty"`
+	Gateway6 string `json:",omitempty"`
+	Bridge   string
+	Labels   map[string]string
+	Options  map[string]string
 	// Endpoints by container ID.
 	Endpoints map[string]*EndpointRecord
 }
@@ -44,6 +47,7 @@ type EndpointRecord struct {
 	MAC         string   `json:",omitempty"` // requested MAC
 	// Set while attached (the container runs):
 	IP        string `json:",omitempty"`
+	IP6       string `json:",omitempty"`
 	AttachMAC string `json:",omitempty"`
 	IfName    string `json:",omitempty"`
 	Primary   bool   `json:",omitempty"` // the network the container was started on

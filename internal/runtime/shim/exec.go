@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"regexp"
 	"sync"
 	"time"
 
@@ -43,7 +42,19 @@ type execProc struct {
 	dead bool // guarded by shim.mu
 }
 
-var validExecID = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`)
+// validExecID accepts 1–128 of [a-zA-Z0-9_-] (no regexp: the shim's start
+// path pays for every package-level initialisation).
+func validExecID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func newExecProc(id string, tty bool) *execProc {
 	return &execProc{
@@ -129,7 +140,7 @@ func (s *shim) removeExec(id string) {
 // startExec runs the process and returns its pid; output is held until
 // the exec is released (by the daemon, or after releaseTimeout).
 func (s *shim) startExec(req runtime.Request) (int, error) {
-	if !validExecID.MatchString(req.Exec) {
+	if !validExecID(req.Exec) {
 		return 0, fmt.Errorf("invalid exec ID %q: %w", req.Exec, errdefs.ErrInvalidArgument)
 	}
 	var proc struct{ Terminal bool }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/berth-engine/berth/internal/build"
@@ -22,7 +23,7 @@ import (
 
 // Builder runs builds and manages their cache.
 type Builder interface {
-	Build(ctx context.Context, context io.Reader, opts build.Options, out build.Output) (*image.Image, error)
+	Build(ctx context.Context, buildContext io.Reader, opts build.Options, out build.Output) (*image.Image, error)
 	Prune(ctx context.Context) (apibuild.CachePruneReport, error)
 }
 
@@ -77,10 +78,13 @@ func buildOptions(req *http.Request) (build.Options, error) {
 	if opts.Secrets, err = secrets(req); err != nil {
 		return opts, err
 	}
+	if err := resources(req, &opts); err != nil {
+		return opts, err
+	}
 	for _, p := range []struct {
 		key string
 		v   any
-	}{{"buildargs", &opts.BuildArgs}, {"labels", &opts.Labels}} {
+	}{{"buildargs", &opts.BuildArgs}, {"labels", &opts.Labels}, {"ulimits", &opts.Resources.Ulimits}} {
 		if raw := f.Get(p.key); raw != "" {
 			if err := json.Unmarshal([]byte(raw), p.v); err != nil {
 				return opts, fmt.Errorf("invalid %s: %v: %w", p.key, err, errdefs.ErrInvalidArgument)
@@ -185,4 +189,28 @@ func secrets(req *http.Request) (map[string][]byte, error) {
 		return nil, fmt.Errorf("invalid %s header: %w", SecretsHeader, errdefs.ErrInvalidArgument)
 	}
 	return out, nil
+}
+
+// resources reads the RUN containers' limits: memory, memswap, cpushares,
+// cpuquota, cpuperiod, shmsize (integers), cpusetcpus, cpusetmems,
+// cgroupparent, extrahosts.
+func resources(req *http.Request, opts *build.Options) error {
+	f := req.Form
+	r := &opts.Resources
+	for _, p := range []struct {
+		key string
+		v   *int64
+	}{{"memory", &r.Memory}, {"memswap", &r.MemorySwap}, {"cpushares", &r.CPUShares}, {"cpuquota", &r.CPUQuota},
+		{"cpuperiod", &r.CPUPeriod}, {"shmsize", &opts.ShmSize}} {
+		if s := f.Get(p.key); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return fmt.Errorf("invalid %s: %q: %w", p.key, s, errdefs.ErrInvalidArgument)
+			}
+			*p.v = n
+		}
+	}
+	r.CpusetCpus, r.CpusetMems, r.CgroupParent = f.Get("cpusetcpus"), f.Get("cpusetmems"), f.Get("cgroupparent")
+	opts.ExtraHosts = f["extrahosts"]
+	return nil
 }

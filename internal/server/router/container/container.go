@@ -107,12 +107,12 @@ func (r router) getContainersJSON(ctx context.Context, w http.ResponseWriter, re
 	return httputil.WriteJSON(w, http.StatusOK, out)
 }
 
-func (r router) getContainersByName(_ context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
+func (r router) getContainersByName(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
 	c, err := r.b.Get(vars["name"])
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, r.b.Inspect(c))
+	return httputil.WriteJSON(w, http.StatusOK, inspectForVersion(ctx, r.b.Inspect(c)))
 }
 
 func (r router) postContainersStart(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {

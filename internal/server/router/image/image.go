@@ -24,7 +24,7 @@ type Backend interface {
 	Get(ctx context.Context, refOrID string) (*image.Image, error)
 	List(ctx context.Context) ([]*image.Image, error)
 	Tag(ctx context.Context, refOrID, newRef string) error
-	Delete(ctx context.Context, refOrID string, force bool, inUse func(id digest.Digest) string) ([]apiimage.DeleteResponse, error)
+	Delete(ctx context.Context, refOrID string, opts image.DeleteOptions) ([]apiimage.DeleteResponse, error)
 	InspectResponse(img *image.Image) apiimage.InspectResponse
 	Summary(img *image.Image) apiimage.Summary
 	Pull(ctx context.Context, opts image.PullOptions) (*image.Image, error)
@@ -104,12 +104,13 @@ func (r router) getImagesJSON(ctx context.Context, w http.ResponseWriter, req *h
 		return err
 	}
 	out := []apiimage.Summary{}
+	all, parents := httputil.BoolValue(req, "all"), image.Parents(imgs)
 	for _, img := range imgs {
-		sum := r.b.Summary(img)
-		if !bounds.contain(img) {
+		if !bounds.contain(img) || (!all && image.Intermediate(img, parents)) {
 			continue
 		}
-		ok, err := matchImage(sum, filters)
+		sum := r.b.Summary(img)
+		ok, err := matchImage(sum, filters, parents[img.ID])
 		if err != nil {
 			return err
 		}
@@ -120,12 +121,14 @@ func (r router) getImagesJSON(ctx context.Context, w http.ResponseWriter, req *h
 	return httputil.WriteJSON(w, http.StatusOK, out)
 }
 
-func matchImage(s apiimage.Summary, f map[string][]string) (bool, error) {
+// matchImage applies the filters to s; hasChildren: images were made
+// from it (so it is not dangling).
+func matchImage(s apiimage.Summary, f map[string][]string, hasChildren bool) (bool, error) {
 	for k, vals := range f {
 		switch k {
 		case "dangling":
 			for _, v := range vals {
-				if (v == "true" || v == "1") != (len(s.RepoTags) == 0) {
+				if !matchDangling(v == "true" || v == "1", len(s.RepoTags) == 0, hasChildren) {
 					return false, nil
 				}
 			}
@@ -147,6 +150,15 @@ func matchImage(s apiimage.Summary, f map[string][]string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// matchDangling is Docker's dangling filter: dangling=true lists untagged
+// images nothing was made from, dangling=false tagged images only.
+func matchDangling(want, untagged, hasChildren bool) bool {
+	if want {
+		return untagged && !hasChildren
+	}
+	return !untagged
 }
 
 func anyRef(tags, patterns []string) bool {
@@ -192,7 +204,9 @@ func (r router) postImagesTag(ctx context.Context, w http.ResponseWriter, req *h
 }
 
 func (r router) deleteImages(ctx context.Context, w http.ResponseWriter, req *http.Request, vars map[string]string) error {
-	items, err := r.b.Delete(ctx, vars["name"], httputil.BoolValue(req, "force"), r.inUse)
+	items, err := r.b.Delete(ctx, vars["name"], image.DeleteOptions{
+		Force: httputil.BoolValue(req, "force"), NoPrune: httputil.BoolValue(req, "noprune"), InUse: r.inUse,
+	})
 	if err != nil {
 		return err
 	}
