@@ -3,7 +3,7 @@ SHELL    := /bin/bash
 GO       ?= go
 BIN      := bin/berth
 PKGS     := ./...
-APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates docker-registry skopeo curl python3 wrk
+APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates docker-registry skopeo curl python3 wrk docker-compose
 VERSION  ?= 0.1.0
 COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null)$(shell git diff --quiet 2>/dev/null || echo -dirty)
 BUILT    := $(shell date -u +'%Y-%m-%dT%H:%M:%SZ')
@@ -21,8 +21,9 @@ deps: ## install the system packages Berth and its tests need (Debian, root)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
 	fi
 
-build: ## build bin/berth
+build: ## build bin/berth and its compose plugin bin/berth-compose
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/berth
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-compose ./cmd/berth-compose
 
 test: deps build lint test-unit integration ## everything CI runs
 
@@ -42,6 +43,7 @@ bench: build ## side-by-side benchmarks (Berth vs Docker when installed)
 	bench/pull.sh
 	bench/net.sh
 	bench/build.sh
+	bench/compose.sh
 
 demo: deps build ## import a busybox image and run a container in it
 	scripts/demo.sh

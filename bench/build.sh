@@ -50,6 +50,7 @@ D() { DOCKER_HOST=$DH "$DOCKER_CLI" "$@"; }
 timed() {
 	local e=$1 f=$2 t0 t1
 	shift 2
+	sync # the other engine's writeback must not land in this build's time
 	t0=$(now)
 	"$e" build -q "$@" "$ctx" >/dev/null 2>"$BENCH_WORK/build.err" || { cat "$BENCH_WORK/build.err"; return 1; }
 	t1=$(now)

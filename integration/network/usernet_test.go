@@ -95,7 +95,10 @@ func TestUserNetworks(t *testing.T) {
 		}
 		return nil
 	})
-	fails(t, d, "already used", "run", "--rm", "--network", "appnet", "--network-alias", "www", "busybox", "true")
+	// Several containers may share an alias (as in Docker); another
+	// container's name is refused.
+	docker(t, d, "run", "--rm", "--network", "appnet", "--network-alias", "www", "busybox", "true")
+	fails(t, d, "already used", "run", "--rm", "--network", "appnet", "--network-alias", "web", "busybox", "true")
 	fails(t, d, "active endpoints", "network", "rm", "appnet")
 
 	testConnectDisconnect(t, d, webIP)

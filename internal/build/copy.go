@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/containerd/errdefs"
@@ -212,11 +214,18 @@ func (j *job) isDir(ctx context.Context, cid, p string) bool {
 }
 
 // checksum hashes the sources' names, modes, link targets and contents.
+// File contents are hashed in parallel; their digests are then combined
+// in walk order, so the result does not depend on scheduling.
 func checksum(srcs []source) (string, error) {
-	h := sha256.New()
+	type entry struct {
+		header string
+		path   string // regular file to hash, or ""
+		sum    [sha256.Size]byte
+	}
+	var entries []*entry
 	for _, s := range srcs {
 		if s.data != nil {
-			fmt.Fprintf(h, "heredoc\x00%s\x00%s\x00", s.rel, *s.data)
+			entries = append(entries, &entry{header: fmt.Sprintf("heredoc\x00%s\x00%s\x00", s.rel, *s.data)})
 			continue
 		}
 		err := filepath.WalkDir(s.host, func(p string, d fs.DirEntry, err error) error {
@@ -228,24 +237,49 @@ func checksum(srcs []source) (string, error) {
 				return err
 			}
 			rel, _ := filepath.Rel(s.host, p)
-			fmt.Fprintf(h, "%s\x00%s\x00%o\x00", s.rel, rel, fi.Mode())
+			e := &entry{header: fmt.Sprintf("%s\x00%s\x00%o\x00", s.rel, rel, fi.Mode())}
 			switch {
 			case fi.Mode()&fs.ModeSymlink != 0:
 				t, _ := os.Readlink(p)
-				fmt.Fprintf(h, "%s\x00", t)
+				e.header += t + "\x00"
 			case fi.Mode().IsRegular():
-				f, err := os.Open(p)
-				if err != nil {
-					return err
-				}
-				_, err = io.Copy(h, f)
-				f.Close()
-				return err
+				e.path = p
 			}
+			entries = append(entries, e)
 			return nil
 		})
 		if err != nil {
 			return "", err
+		}
+	}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, e := range entries {
+		if e.path == "" {
+			continue
+		}
+		g.Go(func() error {
+			f, err := os.Open(e.path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			h := sha256.New()
+			if _, err := io.Copy(h, f); err != nil {
+				return err
+			}
+			copy(e.sum[:], h.Sum(nil))
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, e := range entries {
+		io.WriteString(h, e.header)
+		if e.path != "" {
+			h.Write(e.sum[:])
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

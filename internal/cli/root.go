@@ -64,6 +64,9 @@ func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc) *cobra.Command {
 	root.AddCommand(ctrCmd, image.NewImageCommand(c), system.NewSystemCommand(c), daemoncmd.NewCommand(runDaemon))
 	root.AddCommand(volumecmd.NewVolumeCommand(c))
 	root.AddCommand(networkcmd.NewNetworkCommand(c))
+	for _, p := range plugins {
+		root.AddCommand(newPluginCommand(c, p.name, p.short))
+	}
 	system.Version = engine.Version
 	polish(root)
 	return root

@@ -3,7 +3,9 @@ package container
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"github.com/berth-engine/berth/internal/escape"
 	"io"
 	"net"
 	"sync"
@@ -18,6 +20,9 @@ type AttachOptions struct {
 	// Multiplexed frames stdout/stderr with Docker's 8-byte stdcopy header
 	// (non-TTY containers).
 	Multiplexed bool
+	// DetachKeys end the attach (not the container) when the client types
+	// them on a TTY container's stdin; nil disables detection.
+	DetachKeys []byte
 }
 
 // attacher is one client attached to a container.
@@ -134,7 +139,22 @@ func (a *attacher) connect(ctx context.Context, sh *runtime.Shim, tty bool) {
 	}
 	if stdin != nil {
 		go func() {
-			_, _ = io.Copy(stdin, a.client)
+			var in io.Reader = a.client
+			if tty && len(a.opts.DetachKeys) > 0 {
+				in = escape.NewReader(a.client, a.opts.DetachKeys)
+			}
+			if _, err := io.Copy(stdin, in); errors.Is(err, escape.ErrDetached) {
+				// Detach: leave the container and its stdin alone, end
+				// only this client's streams.
+				_ = stdin.Close()
+				for _, o := range outs {
+					_ = o.conn.Close()
+				}
+				if len(outs) == 0 {
+					a.finish(nil)
+				}
+				return
+			}
 			if uc, ok := stdin.(*net.UnixConn); ok {
 				_ = uc.CloseWrite()
 			} else {

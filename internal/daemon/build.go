@@ -2,7 +2,10 @@ package daemon
 
 import (
 	"context"
+	"fmt"
+	"github.com/moby/sys/mountinfo"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -21,8 +24,38 @@ import (
 // cached step images may take a tenth of the data root's filesystem (at
 // least 1 GiB); beyond that the least recently used go.
 func (d *Daemon) builder() *build.Builder {
-	return build.New(buildBackend{d}, build.NewCache(d.db), filepath.Join(d.cfg.DataRoot, "build"),
-		build.WithCacheCap(buildCacheCap(d.cfg.DataRoot)))
+	opts := []build.Option{build.WithCacheCap(buildCacheCap(d.cfg.DataRoot))}
+	mem := filepath.Join(d.cfg.ExecRoot, "build-contexts")
+	if err := mountContextTmpfs(mem); err != nil {
+		d.log.Warn("build contexts stay on disk", "err", err)
+	} else {
+		opts = append(opts, build.WithMemoryContexts(mem))
+	}
+	return build.New(buildBackend{d}, build.NewCache(d.db), filepath.Join(d.cfg.DataRoot, "build"), opts...)
+}
+
+// mountContextTmpfs mounts (or, after a crash, empties) the tmpfs that
+// holds build contexts: an eighth of the machine's memory, at most 2 GiB.
+// tmpfs only uses memory for what it holds.
+func mountContextTmpfs(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	// Our own mount point only: an exec root that is itself on a tmpfs
+	// (/run usually is) must not be filled by a large context.
+	if mounted, err := mountinfo.Mounted(dir); err == nil && mounted {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+		return nil
+	}
+	var si unix.Sysinfo_t
+	size := int64(2 << 30)
+	if err := unix.Sysinfo(&si); err == nil {
+		size = min(size, int64(si.Totalram)*int64(si.Unit)/8)
+	}
+	return unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("size=%d,mode=0700", size))
 }
 
 func buildCacheCap(dir string) int64 {

@@ -300,16 +300,20 @@ func (b networkBackend) Disconnect(ctx context.Context, ref string, req netapi.D
 	if _, err := b.userNetwork(ref); err != nil {
 		return err
 	}
-	id := req.Container
+	id, primary := req.Container, false
 	if c, err := b.d.containers.Get(req.Container); err == nil {
 		id = c.ID
-		if r, err := b.d.nets.Get(ref); err == nil && (string(c.HostConfig.NetworkMode) == r.Name || string(c.HostConfig.NetworkMode) == r.ID) && !req.Force {
-			if ins := b.d.containers.Inspect(c); ins.State.Running {
+		if r, err := b.d.nets.Get(ref); err == nil && (string(c.HostConfig.NetworkMode) == r.Name || string(c.HostConfig.NetworkMode) == r.ID) {
+			primary = true
+			if ins := b.d.containers.Inspect(c); ins.State.Running && !req.Force {
 				return fmt.Errorf("container %s is started on network %s; it cannot be disconnected while running: %w", c.Name, r.Name, errdefs.ErrConflict)
 			}
 		}
 	}
-	if err := b.d.nets.Disconnect(ctx, ref, id); err != nil {
+	// A created container is a member of its --network before its first
+	// start without an endpoint record yet: docker-compose v1 disconnects
+	// and reconnects it (with aliases) between create and start.
+	if err := b.d.nets.Disconnect(ctx, ref, id); err != nil && !(primary && errdefs.IsNotFound(err)) {
 		return err
 	}
 	if r, err := b.d.nets.Get(ref); err == nil {

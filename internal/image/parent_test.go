@@ -203,3 +203,25 @@ func TestPruneTakesUntaggedChains(t *testing.T) {
 		}
 	})
 }
+
+func TestPruneAllTakesTaggedParents(t *testing.T) {
+	forEachSnapshotter(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.chain(t)
+		report, err := e.svc.Prune(ctx, map[string][]string{"dangling": {"false"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var untagged []string
+		for _, d := range report.ImagesDeleted {
+			if d.Untagged != "" {
+				untagged = append(untagged, d.Untagged)
+			}
+		}
+		slices.Sort(untagged)
+		if !slices.Equal(untagged, []string{"app:latest", "busybox:latest"}) {
+			t.Errorf("untagged = %v", untagged)
+		}
+		e.assertEmpty(t)
+	})
+}

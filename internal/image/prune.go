@@ -18,9 +18,10 @@ var pruneFilters = map[string]bool{"dangling": true, "until": true, "label": tru
 // Prune deletes unused images (POST /images/prune): by default dangling
 // ones (no tag and no digest reference), with dangling=false every image
 // no container uses. until=<timestamp|duration> keeps newer images,
-// label=k[=v] / label!=k[=v] select by label. Images other images were
-// made from are kept (an untagged chain goes with its last child), as are
-// images inUse reports. SpaceReclaimed
+// label=k[=v] / label!=k[=v] select by label. Images are deleted by
+// each reference, then by ID; one other images were made from is only
+// untagged and goes with its last child (Docker's parent pruning).
+// Images inUse reports are kept. SpaceReclaimed
 // counts the layers actually freed.
 func (s *Service) Prune(ctx context.Context, filters map[string][]string, inUse func(id digest.Digest) bool) (image.PruneReport, error) {
 	report := image.PruneReport{ImagesDeleted: []image.DeleteResponse{}}
@@ -40,19 +41,31 @@ func (s *Service) Prune(ctx context.Context, filters map[string][]string, inUse 
 			continue
 		}
 		sizes := s.chainSizes(r)
-		out, err := s.Delete(ctx, r.ID.String(), DeleteOptions{Force: true, InUse: containerOf(inUse)})
-		if errdefs.IsNotFound(err) || errdefs.IsConflict(err) {
-			continue // deleted meanwhile (with a child), or has children: goes with its last child
+		for _, target := range pruneTargets(r) {
+			out, err := s.Delete(ctx, target, DeleteOptions{InUse: containerOf(inUse)})
+			if errdefs.IsNotFound(err) || errdefs.IsConflict(err) {
+				continue // deleted meanwhile (with a child), or has children: goes with its last child
+			}
+			if err != nil {
+				return report, err
+			}
+			for _, d := range out {
+				report.SpaceReclaimed += uint64(sizes[d.Deleted])
+			}
+			report.ImagesDeleted = append(report.ImagesDeleted, out...)
 		}
-		if err != nil {
-			return report, err
-		}
-		for _, d := range out {
-			report.SpaceReclaimed += uint64(sizes[d.Deleted])
-		}
-		report.ImagesDeleted = append(report.ImagesDeleted, out...)
 	}
 	return report, nil
+}
+
+// pruneTargets is what Prune deletes for r, as Docker does: each of its
+// references (the last one deletes the image, or leaves it untagged
+// until its last child goes), or its ID when it has none.
+func pruneTargets(r *record) []string {
+	if refs := r.refs(); len(refs) > 0 {
+		return refs
+	}
+	return []string{r.ID.String()}
 }
 
 // chainSizes maps r's chain IDs to their layers' unpacked sizes.

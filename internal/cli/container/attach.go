@@ -2,7 +2,9 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/berth-engine/berth/internal/escape"
 	"io"
 
 	"github.com/berth-engine/berth/internal/cli/command"
@@ -22,9 +24,17 @@ type foreground struct {
 	stdin      bool
 	sigProxy   bool
 	autoRemove bool
+	// attachOnly attaches to a running container instead of starting it.
+	attachOnly bool
+	// detachKeys ("ctrl-p,ctrl-q" notation, "" = Docker's default) end the
+	// session, leaving the container running, when typed on a TTY.
+	detachKeys string
 	// startErr turns a start failure into the command's error.
 	startErr func(error) error
 }
+
+// errDetached reports that the user typed the detach keys.
+var errDetached = errors.New("detached")
 
 // run attaches (before starting, so no output is lost), registers the wait
 // for the next exit, starts the container, copies streams until the
@@ -33,7 +43,7 @@ func (f foreground) run(ctx context.Context, c *command.CLI, api command.APIClie
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	resp, err := api.ContainerAttach(ctx, f.id, client.ContainerAttachOptions{
-		Stream: true, Stdin: f.stdin, Stdout: true, Stderr: true,
+		Stream: true, Stdin: f.stdin, Stdout: true, Stderr: true, DetachKeys: f.detachKeys,
 	})
 	if err != nil {
 		return f.startErr(err)
@@ -50,7 +60,9 @@ func (f foreground) run(ctx context.Context, c *command.CLI, api command.APIClie
 	if f.sigProxy && !f.tty {
 		defer forwardSignals(ctx, api, f.id)()
 	}
-	if _, err := api.ContainerStart(ctx, f.id, client.ContainerStartOptions{}); err != nil {
+	if f.attachOnly {
+		// nothing to start
+	} else if _, err := api.ContainerStart(ctx, f.id, client.ContainerStartOptions{}); err != nil {
 		resp.Close()
 		restore()
 		if f.autoRemove {
@@ -62,6 +74,9 @@ func (f foreground) run(ctx context.Context, c *command.CLI, api command.APIClie
 		defer monitorTTYSize(ctx, c, api, f.id)()
 	}
 	if err := <-streamErr; err != nil {
+		if errors.Is(err, errDetached) {
+			return nil // the container keeps running
+		}
 		return err
 	}
 	if code := <-status; code != 0 {
@@ -93,10 +108,22 @@ func (f foreground) copyStreams(ctx context.Context, c *command.CLI, resp client
 		outDone <- err
 	}()
 	inDone := make(chan struct{})
+	detached := make(chan struct{})
 	if f.stdin && c.In != nil {
+		var in io.Reader = c.In
+		if f.tty {
+			keys, err := escape.Parse(f.detachKeys)
+			if err != nil {
+				return err
+			}
+			in = escape.NewReader(c.In, keys)
+		}
 		go func() {
 			defer close(inDone)
-			_, _ = io.Copy(resp.Conn, c.In)
+			if _, err := io.Copy(resp.Conn, in); errors.Is(err, escape.ErrDetached) {
+				close(detached)
+				return
+			}
 			if cw, ok := resp.Conn.(interface{ CloseWrite() error }); ok {
 				_ = cw.CloseWrite()
 			}
@@ -108,6 +135,11 @@ func (f foreground) copyStreams(ctx context.Context, c *command.CLI, resp client
 	case <-inDone:
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	select {
+	case <-detached:
+		return errDetached
+	default:
 	}
 	select {
 	case err := <-outDone:

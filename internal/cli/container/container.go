@@ -8,7 +8,7 @@ import (
 // Commands returns the top-level container commands (`berth run`, ...).
 func Commands(c *command.CLI) []*cobra.Command {
 	return []*cobra.Command{
-		newRunCommand(c), newCreateCommand(c), newStartCommand(c), newStopCommand(c),
+		newRunCommand(c), newCreateCommand(c), newStartCommand(c), newAttachCommand(c), newStopCommand(c),
 		newRestartCommand(c), newKillCommand(c), newWaitCommand(c), newRmCommand(c),
 		newPsCommand(c), newLogsCommand(c),
 		newUpdateCommand(c), newStatsCommand(c),

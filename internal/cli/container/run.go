@@ -14,8 +14,9 @@ import (
 
 type runOptions struct {
 	createOptions
-	detach   bool
-	sigProxy bool
+	detach     bool
+	sigProxy   bool
+	detachKeys string
 }
 
 func newRunCommand(c *command.CLI) *cobra.Command {
@@ -33,6 +34,7 @@ func newRunCommand(c *command.CLI) *cobra.Command {
 	addCreateFlags(fs, &o.createOptions)
 	fs.BoolVarP(&o.detach, "detach", "d", false, "Run container in background and print container ID")
 	fs.BoolVar(&o.sigProxy, "sig-proxy", true, "Proxy received signals to the process")
+	fs.StringVar(&o.detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
 	return cmd
 }
 
@@ -67,7 +69,7 @@ func runRun(ctx context.Context, cmd *cobra.Command, c *command.CLI, o *runOptio
 		return nil
 	}
 	return foreground{
-		id: id, tty: o.tty, stdin: o.interact, sigProxy: o.sigProxy, autoRemove: o.autoRemove,
+		id: id, tty: o.tty, stdin: o.interact, sigProxy: o.sigProxy, autoRemove: o.autoRemove, detachKeys: o.detachKeys,
 		startErr: func(err error) error { return command.RunError(cmd, startExitCode(err), err) },
 	}.run(ctx, c, api)
 }

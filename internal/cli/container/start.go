@@ -14,6 +14,7 @@ import (
 type startOptions struct {
 	attach      bool
 	interactive bool
+	detachKeys  string
 }
 
 func newStartCommand(c *command.CLI) *cobra.Command {
@@ -29,6 +30,7 @@ func newStartCommand(c *command.CLI) *cobra.Command {
 	fs := cmd.Flags()
 	fs.BoolVarP(&o.attach, "attach", "a", false, "Attach STDOUT/STDERR and forward signals")
 	fs.BoolVarP(&o.interactive, "interactive", "i", false, "Attach container's STDIN")
+	fs.StringVar(&o.detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
 	return cmd
 }
 
@@ -48,7 +50,7 @@ func runStart(ctx context.Context, c *command.CLI, o startOptions, names []strin
 		return err
 	}
 	ctr := inspect.Container
-	f := foreground{id: ctr.ID, sigProxy: true, startErr: func(err error) error { return err }}
+	f := foreground{id: ctr.ID, sigProxy: true, detachKeys: o.detachKeys, startErr: func(err error) error { return err }}
 	if ctr.Config != nil {
 		f.tty = ctr.Config.Tty
 		f.stdin = o.interactive && ctr.Config.OpenStdin

@@ -166,12 +166,14 @@ func requestedIP(rec *EndpointRecord) net.IP {
 	return net.ParseIP(rec.RequestedIP)
 }
 
-// checkAliases refuses an alias that is another container's name or alias
-// on the same network.
+// checkAliases refuses an alias that is another container's name on the
+// same network. Several containers may share an alias, as in Docker: the
+// DNS answers with all their addresses (compose's service names with
+// replicas rely on it).
 func (m *Manager) checkAliases(n *userNet, id string, aliases []string) error {
 	for _, a := range aliases {
 		for other, ep := range n.rec.Endpoints {
-			if other != id && (strings.EqualFold(ep.Name, a) || slices.ContainsFunc(ep.Aliases, func(x string) bool { return strings.EqualFold(x, a) })) {
+			if other != id && strings.EqualFold(ep.Name, a) {
 				return fmt.Errorf("alias %q is already used by container %s on network %s: %w", a, ep.Name, n.rec.Name, errdefs.ErrConflict)
 			}
 		}

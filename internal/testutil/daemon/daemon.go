@@ -48,10 +48,16 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/berth")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v: %s", err, out)
+		// Static, like `make build`: the binary is also /sbin/docker-init
+		// inside --init containers.
+		for pkg, out := range map[string]string{"./cmd/berth": binPath, "./cmd/berth-compose": binPath + "-compose"} {
+			cmd := exec.Command("go", "build", "-o", out, pkg)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v: %s", pkg, err, out)
+				return
+			}
 		}
 	})
 	if buildErr != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/berth-engine/berth/internal/escape"
 	"net/http"
 	"time"
 
@@ -30,6 +31,13 @@ func (r router) postContainersAttach(ctx context.Context, w http.ResponseWriter,
 		Stdout:      httputil.BoolValue(req, "stdout"),
 		Stderr:      httputil.BoolValue(req, "stderr"),
 		Multiplexed: !c.Config.Tty,
+	}
+	if c.Config.Tty && opts.Stdin {
+		keys, err := escape.Parse(req.Form.Get("detachKeys"))
+		if err != nil {
+			return err
+		}
+		opts.DetachKeys = keys
 	}
 	ctype := rawStream
 	if opts.Multiplexed && !httputil.VersionLess(httputil.VersionFromContext(ctx), "1.42") {
