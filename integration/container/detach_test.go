@@ -59,6 +59,11 @@ func TestDetachKeys(t *testing.T) {
 		t.Fatalf("container stopped after second detach: %q", st)
 	}
 
+	out, code = session(d.Binary+" exec -it dk sh", "echo third-$((3+4))\n")
+	if code != 0 || !strings.Contains(out, "third-7") {
+		t.Fatalf("exec -it detach: %d %q", code, out)
+	}
+
 	c := d.Client(t)
 	att, err := c.ContainerAttach(context.Background(), "dk", client.ContainerAttachOptions{Stream: true, Stdin: true, Stdout: true, DetachKeys: "ctrl-a,x"})
 	if err != nil {

@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 
@@ -77,7 +78,7 @@ func attachExec(ctx context.Context, c *command.CLI, api command.APIClient, o ex
 		return err
 	}
 	defer resp.Close()
-	f := foreground{id: id, tty: o.tty, stdin: o.interactive}
+	f := foreground{id: id, tty: o.tty, stdin: o.interactive, detachKeys: o.detachKeys}
 	restore, err := f.setRaw(c)
 	if err != nil {
 		return err
@@ -90,6 +91,9 @@ func attachExec(ctx context.Context, c *command.CLI, api command.APIClient, o ex
 		})()
 	}
 	if err := f.copyStreams(ctx, c, resp.HijackedResponse); err != nil {
+		if errors.Is(err, errDetached) {
+			return nil // the exec'd process keeps running
+		}
 		return err
 	}
 	restore()
