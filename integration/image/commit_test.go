@@ -27,6 +27,9 @@ func TestCommit(t *testing.T) {
 	if got := strings.TrimSpace(docker(t, d, "image", "inspect", "-f", "{{.Id}} {{.Author}} {{.Comment}} {{.Config.Cmd}} {{.Config.Labels}} {{len .RootFS.Layers}}", "committed:v1")); got != id+" Jane <jane@example.com> my commit [cat /greeting] map[stage:one] 2" {
 		t.Errorf("inspect: %s", got)
 	}
+	if parent, base := docker(t, d, "image", "inspect", "-f", "{{.Parent}}", "committed:v1"), docker(t, d, "image", "inspect", "-f", "{{.Id}}", "busybox"); parent != base {
+		t.Errorf("Parent %q, want busybox's ID %q", parent, base)
+	}
 	if got := strings.TrimSpace(docker(t, d, "image", "inspect", "-f", "{{json .Config.Env}}", "committed:v1")); !strings.Contains(got, "FOO=bar") {
 		t.Errorf("env not kept: %s", got)
 	}

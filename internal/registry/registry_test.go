@@ -146,3 +146,28 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Errorf("Open = %v after %v", err, time.Since(start))
 	}
 }
+
+// TestOpenHangingRegistry: a registry that accepts connections but never
+// answers is reported unavailable once the response timeout passes, not
+// waited on forever.
+func TestOpenHangingRegistry(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	c, _ := New(Config{DialTimeout: time.Second, ResponseTimeout: 300 * time.Millisecond})
+	named, _ := reference.ParseNormalizedNamed(strings.TrimPrefix(srv.URL, "http://") + "/x/y")
+	repo, _ := c.Repository(named)
+	start := time.Now()
+	_, err := c.Open(context.Background(), repo, registry.AuthConfig{}, false)
+	if err == nil || time.Since(start) > 10*time.Second {
+		t.Fatalf("Open = %v after %v", err, time.Since(start))
+	}
+	if !errors.Is(err, errdefs.ErrUnavailable) {
+		t.Errorf("want unavailable, got %v", err)
+	}
+}

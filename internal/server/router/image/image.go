@@ -184,7 +184,16 @@ func (r router) getImagesByName(ctx context.Context, w http.ResponseWriter, _ *h
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, r.b.InspectResponse(img))
+	parent := ""
+	if img.Parent != "" {
+		parent = img.Parent.String()
+	}
+	// API ≤ 1.47 documents Parent (the image a commit or build step was
+	// made from); the newer wire types no longer carry it.
+	return httputil.WriteJSON(w, http.StatusOK, struct {
+		apiimage.InspectResponse
+		Parent string `json:"Parent"`
+	}{r.b.InspectResponse(img), parent})
 }
 
 func (r router) postImagesTag(ctx context.Context, w http.ResponseWriter, req *http.Request, vars map[string]string) error {
