@@ -15,6 +15,7 @@ REGISTRY=${REGISTRY:-/usr/bin/docker-registry}
 work=$BENCH_WORK
 reg_pid=
 cleanup() {
+	set +e # a killed registry's exit status must not end the cleanup early
 	[ -n "$reg_pid" ] && { kill "$reg_pid"; wait "$reg_pid" 2>/dev/null; }
 	bench_cleanup
 }
