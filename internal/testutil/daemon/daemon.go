@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -263,12 +264,33 @@ func (d *Daemon) cleanup(base string) {
 		}
 	}
 	unmountUnder(base)
-	_ = exec.Command("ip", "link", "del", d.Bridge).Run()
-	_ = exec.Command("nft", "delete", "table", "ip", "berth-"+d.Bridge).Run()
+	for _, br := range append(d.userBridges(), d.Bridge) {
+		_ = exec.Command("ip", "link", "del", br).Run()
+		_ = exec.Command("nft", "delete", "table", "ip", "berth-"+br).Run()
+		_ = exec.Command("nft", "delete", "table", "bridge", "berth-"+br).Run()
+	}
 	removeCgroups("berth-test-" + d.Bridge)
 	if os.Getenv("BERTH_KEEP_TEST_ROOT") == "" {
 		_ = os.RemoveAll(base)
 	}
+}
+
+// userBridges lists the bridges of the user networks the daemon recorded
+// (a test that fails before removing its networks must not leak them).
+func (d *Daemon) userBridges() []string {
+	files, _ := filepath.Glob(filepath.Join(d.Root, "network", "networks", "*.json"))
+	var out []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var rec struct{ Bridge string }
+		if json.Unmarshal(data, &rec) == nil && rec.Bridge != "" {
+			out = append(out, rec.Bridge)
+		}
+	}
+	return out
 }
 
 // killShims ends the shims this daemon started (found by their socket
