@@ -133,9 +133,10 @@ func (b *bundle) cleanup(t *testing.T) {
 		sh.Close()
 	}
 	runc("delete", "--force", b.opts.ID)
-	for _, c := range []string{"memory", "pids", "cpu", "freezer", "devices", "blkio", "cpuset", "unified"} {
-		os.Remove(filepath.Join("/sys/fs/cgroup", c, b.cgroup))
-		os.Remove(filepath.Join("/sys/fs/cgroup", c, "berth-test")) // fails while other tests use it
+	hierarchies, _ := filepath.Glob("/sys/fs/cgroup/*") // every controller, and name=systemd
+	for _, h := range append(hierarchies, "/sys/fs/cgroup") {
+		os.Remove(filepath.Join(h, b.cgroup))
+		os.Remove(filepath.Join(h, "berth-test")) // fails while other tests use it
 	}
 }
 
