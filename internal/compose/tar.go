@@ -1,96 +1,17 @@
 package compose
 
 import (
-	"archive/tar"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 
-	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
+	"github.com/berth-engine/berth/internal/buildcontext"
 )
 
 // tarContext writes dir as a build context without what .dockerignore
 // excludes (the Dockerfile and .dockerignore always go).
 func tarContext(dir, dockerfile string, w io.Writer) error {
-	excludes, err := readDockerignore(dir)
+	excludes, err := buildcontext.ReadDockerignore(dir)
 	if err != nil {
 		return err
 	}
-	pm, err := patternmatcher.New(excludes)
-	if err != nil {
-		return err
-	}
-	tw := tar.NewWriter(w)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." {
-			return nil
-		}
-		rel = filepath.ToSlash(rel)
-		if rel != filepath.ToSlash(dockerfile) && rel != ".dockerignore" {
-			skip, err := pm.MatchesOrParentMatches(rel)
-			if err != nil {
-				return err
-			}
-			if skip {
-				if d.IsDir() && !pm.Exclusions() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-		}
-		return addFile(tw, p, rel)
-	})
-	if err != nil {
-		return err
-	}
-	return tw.Close()
-}
-
-func readDockerignore(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ignorefile.ReadAll(f)
-}
-
-func addFile(tw *tar.Writer, p, rel string) error {
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return err
-	}
-	link := ""
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		if link, err = os.Readlink(p); err != nil {
-			return err
-		}
-	}
-	hdr, err := tar.FileInfoHeader(fi, link)
-	if err != nil {
-		return nil // sockets and the like are not sent
-	}
-	hdr.Name = rel
-	if fi.IsDir() {
-		hdr.Name += "/"
-	}
-	if err := tw.WriteHeader(hdr); err != nil || !fi.Mode().IsRegular() {
-		return err
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(tw, f)
-	return err
+	return buildcontext.Tar(dir, dockerfile, excludes, w)
 }

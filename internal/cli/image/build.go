@@ -1,13 +1,12 @@
 package image
 
 import (
-	"archive/tar"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/berth-engine/berth/internal/buildcontext"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +14,6 @@ import (
 	"github.com/berth-engine/berth/internal/cli/command"
 	buildrouter "github.com/berth-engine/berth/internal/server/router/build"
 	"github.com/moby/moby/client"
-	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
 	"github.com/spf13/cobra"
 )
 
@@ -67,7 +64,7 @@ func runBuild(ctx context.Context, c *command.CLI, o buildOptions, dir string) e
 		if dockerfile, err = dockerfileInContext(dir, o.file); err != nil {
 			return err
 		}
-		if excludes, err = readDockerignore(dir); err != nil {
+		if excludes, err = buildcontext.ReadDockerignore(dir); err != nil {
 			return err
 		}
 	}
@@ -91,7 +88,7 @@ func runBuild(ctx context.Context, c *command.CLI, o buildOptions, dir string) e
 	var buildContext io.Reader = c.In
 	if dir != "-" {
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(tarContext(dir, excludes, dockerfile, pw)) }()
+		go func() { pw.CloseWithError(buildcontext.Tar(dir, dockerfile, excludes, pw)) }()
 		defer pr.Close()
 		buildContext = pr
 	}
@@ -125,89 +122,6 @@ func dockerfileInContext(dir, file string) (string, error) {
 		return "", fmt.Errorf("the Dockerfile (%s) must be within the build context (%s)", file, dir)
 	}
 	return filepath.ToSlash(rel), nil
-}
-
-func readDockerignore(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ignorefile.ReadAll(f)
-}
-
-// tarContext writes dir as a tar stream without the paths .dockerignore
-// excludes (the Dockerfile and .dockerignore are always sent).
-func tarContext(dir string, excludes []string, dockerfile string, w io.Writer) error {
-	pm, err := patternmatcher.New(excludes)
-	if err != nil {
-		return err
-	}
-	tw := tar.NewWriter(w)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." {
-			return nil
-		}
-		rel = filepath.ToSlash(rel)
-		if rel != dockerfile && rel != ".dockerignore" {
-			skip, err := pm.MatchesOrParentMatches(rel)
-			if err != nil {
-				return err
-			}
-			if skip {
-				if d.IsDir() && !pm.Exclusions() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-		}
-		return addContextFile(tw, p, rel)
-	})
-	if err != nil {
-		return err
-	}
-	return tw.Close()
-}
-
-func addContextFile(tw *tar.Writer, p, rel string) error {
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return err
-	}
-	link := ""
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		if link, err = os.Readlink(p); err != nil {
-			return err
-		}
-	}
-	hdr, err := tar.FileInfoHeader(fi, link)
-	if err != nil {
-		return nil // sockets and the like are not sent
-	}
-	hdr.Name = rel
-	if fi.IsDir() {
-		hdr.Name += "/"
-	}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(tw, f)
-	return err
 }
 
 // keyValuePtrs parses KEY=VALUE (KEY alone: taken from the environment).

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/berth-engine/berth/internal/buildcontext"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,12 +26,12 @@ func TestTarContextDockerignore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	excludes, err := readDockerignore(dir)
+	excludes, err := buildcontext.ReadDockerignore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := tarContext(dir, excludes, "Dockerfile", &buf); err != nil {
+	if err := buildcontext.Tar(dir, "Dockerfile", excludes, &buf); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
