@@ -1,10 +1,7 @@
 package image
 
 import (
-	"io"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +20,7 @@ func TestCrashDuringPush(t *testing.T) {
 	repo := src.Addr + "/crash/push"
 	buildBigImage(t, d, repo+":v1")
 
-	proxy, stalled := stallUploadProxy(t, dst.Addr, 6<<20)
+	proxy, stalled := stallProxy(t, dst.Addr, 6<<20, true)
 	via := proxy + "/crash/push:v1"
 	docker(t, d, "tag", repo+":v1", via)
 	cmd := startDocker(t, d, nil, "push", via)
@@ -49,77 +46,4 @@ func TestCrashDuringPush(t *testing.T) {
 	if out := docker(t, d, "run", "--rm", direct, "sh", "-c", "wc -c < /layer1"); strings.TrimSpace(out) != "8000000" {
 		t.Fatalf("pulled after re-push: %q", out)
 	}
-}
-
-// stallUploadProxy forwards to target and stops forwarding the client's
-// bytes once limit have gone through; stalled closes at that point. The
-// connections hang until the test ends.
-func stallUploadProxy(t *testing.T, target string, limit int64) (string, <-chan struct{}) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		sent  int64
-		conns []net.Conn
-		once  sync.Once
-	)
-	stalled, release := make(chan struct{}), make(chan struct{})
-	t.Cleanup(func() {
-		l.Close()
-		close(release)
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	budget := func(n int64) int64 {
-		mu.Lock()
-		defer mu.Unlock()
-		n = min(n, limit-sent)
-		sent += n
-		return n
-	}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, up)
-			mu.Unlock()
-			go func() { _, _ = io.Copy(c, up) }()
-			go func() {
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						ok := budget(int64(n))
-						if _, werr := up.Write(buf[:ok]); werr != nil {
-							return
-						}
-						if ok < int64(n) {
-							once.Do(func() { close(stalled) })
-							<-release
-							return
-						}
-					}
-					if err != nil {
-						up.Close()
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return l.Addr().String(), stalled
 }

@@ -41,7 +41,7 @@ func TestCrashDuringPullLoadCommit(t *testing.T) {
 	}
 
 	t.Run("pull", func(t *testing.T) {
-		proxy := stallProxy(t, reg.Addr, 6<<20)
+		proxy, _ := stallProxy(t, reg.Addr, 6<<20, false)
 		cmd := startDocker(t, d, nil, "pull", proxy+"/crash/big:v1")
 		waitPartial(t, d, base)
 		crashAndRestart(t, d, cmd)
@@ -194,10 +194,12 @@ func startDocker(t *testing.T, d *daemon.Daemon, stdin io.Reader, args ...string
 	return cmd
 }
 
-// stallProxy forwards 127.0.0.1 connections to target and stops sending
-// responses once limit bytes have gone through (the connections hang
-// until the test ends).
-func stallProxy(t *testing.T, target string, limit int64) string {
+// stallProxy forwards 127.0.0.1 connections to target and stops
+// forwarding once limit bytes have gone through in one direction: the
+// registry's responses (upload false: a stalled pull) or the client's
+// requests (upload true: a stalled push). stalled closes at that point; the
+// connections hang until the test ends.
+func stallProxy(t *testing.T, target string, limit int64, upload bool) (string, <-chan struct{}) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -207,11 +209,12 @@ func stallProxy(t *testing.T, target string, limit int64) string {
 		mu    sync.Mutex
 		sent  int64
 		conns []net.Conn
+		once  sync.Once
 	)
-	stall := make(chan struct{})
+	stalled, release := make(chan struct{}), make(chan struct{})
 	t.Cleanup(func() {
 		l.Close()
-		close(stall)
+		close(release)
 		mu.Lock()
 		for _, c := range conns {
 			c.Close()
@@ -224,6 +227,28 @@ func stallProxy(t *testing.T, target string, limit int64) string {
 		n = min(n, limit-sent)
 		sent += n
 		return n
+	}
+	// limited copies src to dst within the budget, then stalls.
+	limited := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				ok := budget(int64(n))
+				if _, werr := dst.Write(buf[:ok]); werr != nil {
+					return
+				}
+				if ok < int64(n) {
+					once.Do(func() { close(stalled) })
+					<-release
+					return
+				}
+			}
+			if err != nil {
+				dst.Close()
+				return
+			}
+		}
 	}
 	go func() {
 		for {
@@ -239,28 +264,14 @@ func stallProxy(t *testing.T, target string, limit int64) string {
 			mu.Lock()
 			conns = append(conns, c, up)
 			mu.Unlock()
-			go func() { _, _ = io.Copy(up, c) }()
-			go func() {
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := up.Read(buf)
-					if n > 0 {
-						ok := budget(int64(n))
-						if _, werr := c.Write(buf[:ok]); werr != nil {
-							return
-						}
-						if ok < int64(n) {
-							<-stall
-							return
-						}
-					}
-					if err != nil {
-						c.Close()
-						return
-					}
-				}
-			}()
+			if upload {
+				go func() { _, _ = io.Copy(c, up) }()
+				go limited(up, c)
+			} else {
+				go func() { _, _ = io.Copy(up, c) }()
+				go limited(c, up)
+			}
 		}
 	}()
-	return l.Addr().String()
+	return l.Addr().String(), stalled
 }
