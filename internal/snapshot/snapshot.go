@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/containerd/errdefs"
 	digest "github.com/opencontainers/go-digest"
@@ -86,4 +87,32 @@ func ValidKey(key string) error {
 		}
 	}
 	return nil
+}
+
+// LayerDir is where a driver keeps committed layer chainID: <root>/<hex>.
+func LayerDir(root, chainID string) (string, error) {
+	hex, err := ChainHex(chainID)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, hex), nil
+}
+
+// unnamedApplier is what ApplyNamed needs of a driver.
+type unnamedApplier interface {
+	HasLayer(ctx context.Context, chainID string) bool
+	ApplyUnnamedLayer(ctx context.Context, parent string, r io.Reader, name func() (string, error)) (string, int64, error)
+}
+
+// ApplyNamed is ApplyLayer for drivers that unpack first and name the
+// layer at commit: it refuses an existing chainID without reading r.
+func ApplyNamed(ctx context.Context, s unnamedApplier, chainID, parent string, r io.Reader) (int64, error) {
+	if _, err := ChainHex(chainID); err != nil {
+		return 0, err
+	}
+	if s.HasLayer(ctx, chainID) {
+		return 0, fmt.Errorf("layer %s: %w", chainID, errdefs.ErrAlreadyExists)
+	}
+	_, size, err := s.ApplyUnnamedLayer(ctx, parent, r, func() (string, error) { return chainID, nil })
+	return size, err
 }

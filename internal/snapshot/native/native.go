@@ -61,11 +61,7 @@ func New(layersRoot, activeRoot string) (*Snapshotter, error) {
 func (s *Snapshotter) Name() string { return "native" }
 
 func (s *Snapshotter) layerDir(chainID string) (string, error) {
-	hex, err := snapshot.ChainHex(chainID)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(s.layers, hex), nil
+	return snapshot.LayerDir(s.layers, chainID)
 }
 
 // HasLayer reports whether chainID is committed.
@@ -80,14 +76,7 @@ func (s *Snapshotter) HasLayer(ctx context.Context, chainID string) bool {
 
 // ApplyLayer builds layer chainID: a copy of parent plus r.
 func (s *Snapshotter) ApplyLayer(ctx context.Context, chainID, parent string, r io.Reader) (int64, error) {
-	if _, err := s.layerDir(chainID); err != nil {
-		return 0, err
-	}
-	if s.HasLayer(ctx, chainID) {
-		return 0, fmt.Errorf("layer %s: %w", chainID, errdefs.ErrAlreadyExists)
-	}
-	_, size, err := s.ApplyUnnamedLayer(ctx, parent, r, func() (string, error) { return chainID, nil })
-	return size, err
+	return snapshot.ApplyNamed(ctx, s, chainID, parent, r)
 }
 
 // ApplyUnnamedLayer builds a layer over parent from r and commits it under name().

@@ -88,11 +88,7 @@ func (s *Snapshotter) cleanup() error {
 func (s *Snapshotter) Name() string { return "overlay2" }
 
 func (s *Snapshotter) layerDir(chainID string) (string, error) {
-	hex, err := snapshot.ChainHex(chainID)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(s.layers, hex), nil
+	return snapshot.LayerDir(s.layers, chainID)
 }
 
 // HasLayer reports whether chainID is committed.
@@ -107,14 +103,7 @@ func (s *Snapshotter) HasLayer(ctx context.Context, chainID string) bool {
 
 // ApplyLayer unpacks r as layer chainID over parent.
 func (s *Snapshotter) ApplyLayer(ctx context.Context, chainID, parent string, r io.Reader) (int64, error) {
-	if _, err := s.layerDir(chainID); err != nil {
-		return 0, err
-	}
-	if s.HasLayer(ctx, chainID) {
-		return 0, fmt.Errorf("layer %s: %w", chainID, errdefs.ErrAlreadyExists)
-	}
-	_, size, err := s.ApplyUnnamedLayer(ctx, parent, r, func() (string, error) { return chainID, nil })
-	return size, err
+	return snapshot.ApplyNamed(ctx, s, chainID, parent, r)
 }
 
 // ApplyUnnamedLayer unpacks r over parent and commits it under name().
