@@ -21,8 +21,9 @@ deps: ## install the system packages Berth and its tests need (Debian, root)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
 	fi
 
-build: ## build bin/berth and its compose plugin bin/berth-compose
+build: ## build bin/berth, its lean shim bin/berth-shim and its compose plugin bin/berth-compose
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/berth
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-shim ./cmd/berth-shim
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-compose ./cmd/berth-compose
 
 test: deps build lint test-unit integration ## everything CI runs

@@ -60,7 +60,7 @@ printf "  %-40s %8.0f ms\n" "berth CLI -> Berth: start" "$(echo "$berth_start/10
 berth_stats=$(for _ in 1 2 3; do stats_ms "$BH" "$BERTH"; done | median)
 dstats_berth=$(for _ in 1 2 3; do stats_ms "$BH" "$DOCKER_CLI"; done | median)
 printf "  %-40s %8s ms\n" "berth CLI -> Berth: stats --no-stream" "$berth_stats" "docker CLI -> Berth: stats --no-stream" "$dstats_berth"
-shims=$(pgrep -f "^$BERTH shim" || true)
+shims=$(pgrep -f "^$BERTH(-shim)? shim" || true)
 read -r srss spss < <(mem_of $shims)
 nshim=$(echo "$shims" | wc -w)
 printf "  %-40s RSS %6d KiB  PSS %6d KiB  (per shim, %d shims)\n" "berth shim" "$((srss / nshim))" "$((spss / nshim))" "$nshim"

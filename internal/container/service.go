@@ -15,7 +15,8 @@ import (
 type Config struct {
 	Root         string // <data-root>/containers: logs, hosts files, rw layers
 	ExecRoot     string // <exec-root>: bundles, shim sockets (tmpfs)
-	ShimBinary   string
+	ShimBinary   string // run as `<ShimBinary> shim <flags>` per container
+	InitBinary   string // bind-mounted as the container's init with --init
 	Runtime      string // OCI runtime binary
 	RuntimeRoot  string // runtime state dir (runc --root)
 	CgroupParent string

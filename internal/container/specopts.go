@@ -44,7 +44,7 @@ func (s *Service) runtimeOptions(c *Container, rootfs string, o *oci.Options) er
 	}
 	o.User.AdditionalGids = append(o.User.AdditionalGids, gids...)
 	if hc.Init != nil && *hc.Init {
-		o.InitPath = s.cfg.ShimBinary
+		o.InitPath = s.cfg.InitBinary
 	}
 	return nil
 }

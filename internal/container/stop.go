@@ -53,8 +53,22 @@ func (s *Service) Kill(ctx context.Context, ref, signal string) error {
 	}
 	s.thawed(c)
 	s.emitKill(c, sig)
+	if sig == syscall.SIGKILL {
+		// Like Docker, a SIGKILL returns once the container is down, so a
+		// `kill` followed by `inspect` sees it exited.
+		select {
+		case <-m.done:
+		case <-time.After(killWait):
+			return fmt.Errorf("Cannot kill container: %s: not stopped %v after SIGKILL: %w", ref, killWait, errdefs.ErrUnavailable)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return nil
 }
+
+// killWait bounds how long Kill waits for a SIGKILLed container to go down.
+const killWait = 10 * time.Second
 
 // liveMonitor returns the monitor of a running container, or nil.
 func (c *Container) liveMonitor() *monitor {

@@ -145,7 +145,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	}
 	if d.containers, err = container.New(d.db, container.Config{
 		Root: filepath.Join(cfg.DataRoot, "containers"), ExecRoot: cfg.ExecRoot,
-		ShimBinary: self, Runtime: runtimePath, RuntimeRoot: filepath.Join(cfg.ExecRoot, "runc"),
+		ShimBinary: shimBinary(self), InitBinary: self, Runtime: runtimePath, RuntimeRoot: filepath.Join(cfg.ExecRoot, "runc"),
 		CgroupParent: cfg.CgroupParent, Images: d.images, RootFS: sn,
 		Network: netAdapter{d.network, d.nets}, Log: log, Events: d.events, Volumes: d.volumes,
 	}); err != nil {

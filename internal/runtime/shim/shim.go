@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -169,7 +170,12 @@ func (s *shim) finish(st runtime.ExitStatus) {
 	}
 	s.closeOutputs()
 	st.OOMKilled = s.oomKilled()
-	if err := atomicfile.WriteJSON(filepath.Join(s.opts.Bundle, runtime.ExitFile), st, exitPerm); err != nil {
+	// Atomic for readers but not fsynced: the bundle is in the exec root,
+	// which a host crash empties anyway (no container survives one), and
+	// the page cache keeps the file across a daemon or shim crash.
+	if data, err := json.Marshal(st); err != nil {
+		slog.Warn("encode exit status", "err", err)
+	} else if err := atomicfile.Replace(filepath.Join(s.opts.Bundle, runtime.ExitFile), data, exitPerm); err != nil {
 		slog.Warn("write exit status", "err", err)
 	}
 	s.mu.Lock()

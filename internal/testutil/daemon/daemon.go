@@ -51,7 +51,7 @@ func Binary(t testing.TB) string {
 		binPath = filepath.Join(dir, "berth")
 		// Static, like `make build`: the binary is also /sbin/docker-init
 		// inside --init containers.
-		for pkg, out := range map[string]string{"./cmd/berth": binPath, "./cmd/berth-compose": binPath + "-compose"} {
+		for pkg, out := range map[string]string{"./cmd/berth": binPath, "./cmd/berth-shim": binPath + "-shim", "./cmd/berth-compose": binPath + "-compose"} {
 			cmd := exec.Command("go", "build", "-o", out, pkg)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
