@@ -123,6 +123,10 @@ func (d *Daemon) Start(t testing.TB, args ...string) {
 	all := append([]string{"daemon", "--data-root", d.Root, "--exec-root", d.ExecRoot,
 		"-H", d.Host(), "--bridge", d.Bridge, "--cgroup-parent", "berth-test-" + d.Bridge,
 		"--config-file", d.configFile(t), "--log-level", "debug"}, args...)
+	if rt := os.Getenv("BERTH_TEST_RUNTIME"); rt != "" {
+		// The whole suite against another OCI runtime (crun, runc).
+		all = append(all, "--default-runtime", rt)
+	}
 	d.cmd = exec.Command(d.Binary, all...)
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -266,8 +270,9 @@ func (d *Daemon) cleanup(base string) {
 	unmountUnder(base)
 	for _, br := range append(d.userBridges(), d.Bridge) {
 		_ = exec.Command("ip", "link", "del", br).Run()
-		_ = exec.Command("nft", "delete", "table", "ip", "berth-"+br).Run()
-		_ = exec.Command("nft", "delete", "table", "bridge", "berth-"+br).Run()
+		for _, family := range []string{"ip", "ip6", "bridge"} {
+			_ = exec.Command("nft", "delete", "table", family, "berth-"+br).Run()
+		}
 	}
 	removeCgroups("berth-test-" + d.Bridge)
 	if os.Getenv("BERTH_KEEP_TEST_ROOT") == "" {
