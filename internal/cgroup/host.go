@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -74,8 +76,28 @@ type Features struct {
 	Mems           string
 }
 
-// HostFeatures probes the root cgroup for the optional controls.
+// HostFeatures probes the root cgroup for the optional controls. The probe
+// globs whole hierarchies, so its answer is reused for featuresTTL: every
+// container create asks, and the answer changes only when an administrator
+// mounts a controller or switches a disk's scheduler.
 func HostFeatures() Features {
+	featuresMu.Lock()
+	defer featuresMu.Unlock()
+	if now := time.Now(); featuresAt.IsZero() || now.Sub(featuresAt) > featuresTTL {
+		features, featuresAt = probeFeatures(), now
+	}
+	return features
+}
+
+const featuresTTL = 10 * time.Second
+
+var (
+	featuresMu sync.Mutex
+	featuresAt time.Time
+	features   Features
+)
+
+func probeFeatures() Features {
 	f := Features{CPUs: readTrim("/sys/devices/system/cpu/online"), Mems: readTrim("/sys/devices/system/node/online")}
 	if f.Mems == "" {
 		f.Mems = "0"
@@ -87,8 +109,22 @@ func HostFeatures() Features {
 	}
 	f.SwapLimit = exists(Root, "memory", "memory.memsw.limit_in_bytes")
 	f.OOMKillDisable = exists(Root, "memory", "memory.oom_control")
-	f.BlkioWeight = exists(Root, "blkio", "blkio.weight") || exists(Root, "blkio", "blkio.bfq.weight")
+	// BFQ's weight files exist only below the root cgroup.
+	f.BlkioWeight = exists(Root, "blkio", "blkio.weight") || exists(Root, "blkio/*", "blkio.weight") ||
+		exists(Root, "blkio/*", "blkio.bfq.weight") || bfqScheduler()
 	return f
+}
+
+// bfqScheduler reports whether a block device offers the BFQ scheduler:
+// its cgroup policy (blkio.bfq.weight*) is then registered.
+func bfqScheduler() bool {
+	files, _ := filepath.Glob("/sys/block/*/queue/scheduler")
+	for _, f := range files {
+		if data, err := os.ReadFile(f); err == nil && strings.Contains(string(data), "bfq") {
+			return true
+		}
+	}
+	return false
 }
 
 // exists checks root/dir/name; a "*" dir matches any child cgroup (v2

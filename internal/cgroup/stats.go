@@ -170,15 +170,8 @@ const nsPerTick = 1e9 / 100
 // the cgroup (memory.oom_control's oom_kill on v1, memory.events' oom_kill
 // on v2). Read it before the runtime deletes the cgroup.
 func (c Cgroup) OOMKills() (uint64, error) {
-	path := c.file("memory", "memory.oom_control")
-	if c.v2 {
-		path = c.file("", "memory.events")
-	}
-	m, err := readKeyed(path)
-	if err != nil {
-		return 0, err
-	}
-	return m["oom_kill"], nil
+	st, err := c.OOM()
+	return st.Kills, err
 }
 
 // WorkingSet is the memory the cgroup uses that the kernel cannot simply

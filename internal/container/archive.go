@@ -55,7 +55,7 @@ func (s *Service) ArchiveGet(ctx context.Context, ref, p string, start func(ctr.
 // container.
 func (s *Service) ArchivePut(ctx context.Context, ref, p string, r io.Reader) error {
 	return s.withRootfs(ctx, ref, func(c *Container, rootfs string) error {
-		if c.HostConfig.ReadonlyRootfs {
+		if c.hostConfig().ReadonlyRootfs {
 			return fmt.Errorf("container rootfs is marked read-only: %w", errdefs.ErrPermissionDenied)
 		}
 		dir, rw, err := joinInContainer(c, rootfs, path.Clean("/"+p))
@@ -67,7 +67,7 @@ func (s *Service) ArchivePut(ctx context.Context, ref, p string, r io.Reader) er
 		}
 		fi, err := os.Stat(dir)
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("Could not find the file %s in container %s: %w", p, c.Name, errdefs.ErrNotFound)
+			return fmt.Errorf("Could not find the file %s in container %s: %w", p, c.name(), errdefs.ErrNotFound)
 		}
 		if err != nil {
 			return err
@@ -131,7 +131,7 @@ func statInRootfs(c *Container, rootfs, p string) (string, ctr.PathStat, error) 
 	}
 	fi, err := os.Lstat(host)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
-		return "", st, fmt.Errorf("Could not find the file %s in container %s: %w", p, c.Name, errdefs.ErrNotFound)
+		return "", st, fmt.Errorf("Could not find the file %s in container %s: %w", p, c.name(), errdefs.ErrNotFound)
 	}
 	if err != nil {
 		return "", st, err

@@ -40,6 +40,9 @@ type Container struct {
 	attach  attachSet
 	monitor *monitor // live connection to the shim while running
 	policy  restartState
+	// freeze orders pause, unpause and kill, so that State.Paused follows
+	// the shim's freezer state (a kill thaws a paused container).
+	freeze sync.Mutex
 }
 
 // State is the container's runtime state as Docker reports it.
@@ -74,6 +77,10 @@ type Endpoint struct {
 	Gateway   string
 	MAC       string
 	Ports     []PublishedPort `json:",omitempty"`
+	// IPv6, on a network with IPv6 only.
+	IP6        string `json:",omitempty"`
+	PrefixLen6 int    `json:",omitempty"`
+	Gateway6   string `json:",omitempty"`
 }
 
 func (c *Container) init() {
@@ -105,6 +112,10 @@ func (c *Container) snapshot() State {
 	return c.State
 }
 
+// Snapshot returns a copy of the container's state taken under the state
+// lock. Other packages use it: c.State itself changes under their feet.
+func (c *Container) Snapshot() State { return c.snapshot() }
+
 func (c *Container) setState(fn func(*State)) {
 	stateMu.Lock()
 	fn(&c.State)
@@ -128,6 +139,14 @@ func (c *Container) setHostConfig(hc *ctr.HostConfig) {
 	stateMu.Lock()
 	c.HostConfig = hc
 	stateMu.Unlock()
+}
+
+// name returns the container's name; Rename changes it under the state
+// lock, so readers outside the store's lock use this.
+func (c *Container) name() string {
+	stateMu.Lock()
+	defer stateMu.Unlock()
+	return c.Name
 }
 
 // network returns the container's endpoint (nil when not attached).

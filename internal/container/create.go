@@ -38,6 +38,9 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	if err := validateHostConfig(hc); err != nil {
 		return nil, err
 	}
+	if err := s.checkRuntime(hc); err != nil {
+		return nil, err
+	}
 	if err := s.checkNetworkMode(ctx, cfg, hc); err != nil {
 		return nil, err
 	}
@@ -113,9 +116,6 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 }
 
 func validateHostConfig(hc *ctr.HostConfig) error {
-	if hc.Runtime != "" && hc.Runtime != "runc" {
-		return fmt.Errorf("unknown or invalid runtime name: %s: %w", hc.Runtime, errdefs.ErrInvalidArgument)
-	}
 	if err := validatePortBindings(hc); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (s *Service) emit(c *Container, action events.Action, extra map[string]stri
 	attrs := make(map[string]string, len(c.Config.Labels)+2+len(extra))
 	maps.Copy(attrs, c.Config.Labels)
 	attrs["image"] = c.Config.Image
-	attrs["name"] = c.Name
+	attrs["name"] = c.name()
 	maps.Copy(attrs, extra)
 	s.cfg.Events.Log(action, events.ContainerEventType, events.Actor{ID: c.ID, Attributes: attrs})
 }

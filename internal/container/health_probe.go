@@ -16,6 +16,8 @@ import (
 	"time"
 
 	ctr "github.com/moby/moby/api/types/container"
+
+	"github.com/berth-engine/berth/internal/runtime"
 )
 
 // probeArgs turns a HEALTHCHECK test into the command to run.
@@ -46,8 +48,9 @@ func (s *Service) probe(ctx context.Context, c *Container, cfg ctr.HealthConfig)
 	defer cancel()
 	pidFile := filepath.Join(s.bundleDir(c.ID), "health-"+randSuffix()+".pid")
 	defer os.Remove(pidFile)
-	cmd := exec.CommandContext(pctx, s.cfg.Runtime, append([]string{
-		"--root", s.cfg.RuntimeRoot, "exec", "--pid-file", pidFile, c.ID}, args...)...)
+	rt := s.runtimeFor(c)
+	cmd := exec.CommandContext(pctx, rt.path, append([]string{
+		"--root", rt.root, "exec", "--pid-file", pidFile, c.ID}, args...)...)
 	out := &cappedBuffer{max: maxProbeOutput}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Cancel = func() error {
@@ -55,7 +58,7 @@ func (s *Service) probe(ctx context.Context, c *Container, cfg ctr.HealthConfig)
 		return cmd.Process.Kill()
 	}
 	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
+	err := runtime.RunCmd(cmd, rt.hideUnified)
 	res.End, res.Output = time.Now(), out.String()
 	var exitErr *exec.ExitError
 	switch {

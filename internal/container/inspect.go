@@ -34,7 +34,7 @@ func (s *Service) Inspect(c *Container) ctr.InspectResponse {
 			StartedAt: fmtTime(st.StartedAt), FinishedAt: fmtTime(st.FinishedAt),
 		},
 		Image: c.ImageID, ResolvConfPath: c.ResolvPath, HostnamePath: c.HostnamePath,
-		HostsPath: c.HostsPath, LogPath: c.LogPath, Name: "/" + c.Name,
+		HostsPath: c.HostsPath, LogPath: c.LogPath, Name: "/" + c.name(),
 		RestartCount: restartCount(c), Driver: c.Driver, Platform: "linux",
 		ExecIDs: s.execIDs(c.ID), HostConfig: c.hostConfig(),
 		GraphDriver: &storage.DriverData{Name: c.Driver, Data: map[string]string{
@@ -72,6 +72,10 @@ func (s *Service) networkSettings(c *Container, st State) *ctr.NetworkSettings {
 		if mac, err := parseMAC(n.MAC); err == nil {
 			ep.MacAddress = mac
 		}
+		if ip6, err := netip.ParseAddr(n.IP6); err == nil {
+			ep.GlobalIPv6Address, ep.GlobalIPv6PrefixLen = ip6, n.PrefixLen6
+			ep.IPv6Gateway, _ = netip.ParseAddr(n.Gateway6)
+		}
 	}
 	ns.Networks[name] = ep
 	s.userNetworks(c, st.Running(), ns.Networks)
@@ -88,7 +92,7 @@ func parseMAC(s string) (network.HardwareAddr, error) {
 func (s *Service) Summary(c *Container) ctr.Summary {
 	st := c.snapshot()
 	sum := ctr.Summary{
-		ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Config.Image, ImageID: c.ImageID,
+		ID: c.ID, Names: []string{"/" + c.name()}, Image: c.Config.Image, ImageID: c.ImageID,
 		Command: commandString(c), Created: c.Created.Unix(), Ports: []ctr.PortSummary{},
 		Labels: c.Config.Labels, State: st.display(), Status: statusString(st),
 		Mounts: apiMounts(c),

@@ -58,7 +58,7 @@ func (s *Service) resolveLinks(c *Container) ([]link, error) {
 		}
 		ep := t.network()
 		if !t.snapshot().Running() || ep == nil {
-			return nil, fmt.Errorf("cannot link to a non running container: /%s AS /%s/%s: %w", t.Name, c.Name, alias, errdefs.ErrConflict)
+			return nil, fmt.Errorf("cannot link to a non running container: /%s AS /%s/%s: %w", t.name(), c.name(), alias, errdefs.ErrConflict)
 		}
 		out = append(out, link{alias: alias, target: t, ip: ep.IP})
 	}
@@ -71,7 +71,7 @@ func (s *Service) linkHosts(c *Container) []string {
 	links, _ := s.resolveLinks(c)
 	var out []string
 	for _, l := range links {
-		for _, name := range []string{l.alias, ShortID(l.target.ID), l.target.Name} {
+		for _, name := range []string{l.alias, ShortID(l.target.ID), l.target.name()} {
 			out = append(out, name+":"+l.ip)
 		}
 	}
@@ -86,7 +86,7 @@ func (s *Service) linkEnv(c *Container) []string {
 	var env []string
 	for _, l := range links {
 		p := envPrefix(l.alias)
-		env = append(env, fmt.Sprintf("%s_NAME=/%s/%s", p, c.Name, l.alias))
+		env = append(env, fmt.Sprintf("%s_NAME=/%s/%s", p, c.name(), l.alias))
 		ports := sortedPorts(l.target.Config.ExposedPorts)
 		if len(ports) > 0 {
 			env = append(env, fmt.Sprintf("%s_PORT=%s://%s:%d", p, ports[0].Proto(), l.ip, ports[0].Num()))
@@ -138,7 +138,7 @@ func (s *Service) joinContainerNetwork(c *Container) (string, error) {
 	}
 	ep := t.network()
 	if !t.snapshot().Running() || ep == nil {
-		return "", fmt.Errorf("cannot join network of a non running container: %s: %w", t.Name, errdefs.ErrConflict)
+		return "", fmt.Errorf("cannot join network of a non running container: %s: %w", t.name(), errdefs.ErrConflict)
 	}
 	if err := s.writeHostFiles(c, nil); err != nil {
 		return "", err

@@ -76,7 +76,7 @@ func (s *Service) List(opts ListOptions, ancestorOf func(ref string) (string, bo
 
 func matches(c *Container, st State, f map[string][]string, ancestorOf func(string) (string, bool)) bool {
 	return anyOf(f["id"], func(v string) bool { return strings.HasPrefix(c.ID, v) }) &&
-		anyOf(f["name"], func(v string) bool { return strings.Contains(c.Name, strings.TrimPrefix(v, "/")) }) &&
+		anyOf(f["name"], func(v string) bool { return strings.Contains(c.name(), strings.TrimPrefix(v, "/")) }) &&
 		anyOf(f["status"], func(v string) bool { return string(st.display()) == v }) &&
 		anyOf(f["exited"], func(v string) bool {
 			n, err := strconv.Atoi(v)
@@ -93,7 +93,7 @@ func matches(c *Container, st State, f map[string][]string, ancestorOf func(stri
 }
 
 func networkName(c *Container) string {
-	mode := string(c.HostConfig.NetworkMode)
+	mode := string(c.hostConfig().NetworkMode)
 	if mode == "" || mode == "default" {
 		return "bridge"
 	}

@@ -32,7 +32,7 @@ func (s *Service) Logs(ctx context.Context, ref string, opts LogsOptions) (*LogR
 	if err != nil {
 		return nil, err
 	}
-	if c.HostConfig.LogConfig.Type == "none" {
+	if c.hostConfig().LogConfig.Type == "none" {
 		return nil, fmt.Errorf("configured logging driver does not support reading: %w", errdefs.ErrInvalidArgument)
 	}
 	done := closedChan

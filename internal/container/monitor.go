@@ -19,6 +19,7 @@ type monitor struct {
 	shim *runtime.Shim
 	done chan struct{}
 	once sync.Once
+	oom  *oomWatch // nil when the cgroup offers no OOM notification
 }
 
 func newMonitor(sh *runtime.Shim) *monitor {
@@ -57,22 +58,25 @@ func (s *Service) watch(c *Container, m *monitor) {
 // container's runtime resources (network, rootfs mount, runc state and
 // cgroup) in parallel; m.done closes when all of that is finished.
 func (s *Service) exited(c *Container, m *monitor, st runtime.ExitStatus) {
+	oomReported := m.oom.stop()
 	c.setState(func(cs *State) {
 		cs.Status = ctr.StateExited
 		cs.Pid = 0
+		cs.Paused = false // a Pause that raced a kill must not outlive the process
 		cs.ExitCode = st.Code
-		cs.OOMKilled = st.OOMKilled
+		cs.OOMKilled = st.OOMKilled || cs.OOMKilled // the OOM watcher may have seen a kill
+		clearOOMStall(cs)
 		cs.FinishedAt = st.ExitedAt
 		if cs.FinishedAt.IsZero() {
 			cs.FinishedAt = time.Now().UTC()
 		}
 		cs.exits++
 	})
-	if st.OOMKilled {
+	if st.OOMKilled && !oomReported {
 		s.LogOOM(c)
 	}
 	s.afterExit(c, m) // die event, restart policy
-	if c.HostConfig.AutoRemove {
+	if c.hostConfig().AutoRemove {
 		s.autoRemove(c, m)
 		return
 	}

@@ -93,7 +93,7 @@ func attachRequest(c *Container) AttachRequest {
 		mode = "bridge"
 	}
 	bw, _ := parseBandwidth(c.Config.Labels[LabelBandwidth]) // validated at create
-	return AttachRequest{ContainerID: c.ID, Name: c.Name, Network: mode, Endpoints: c.EndpointsConfig, Bandwidth: bw}
+	return AttachRequest{ContainerID: c.ID, Name: c.name(), Network: mode, Endpoints: c.EndpointsConfig, Bandwidth: bw}
 }
 
 // userNetworks adds the user networks c is a member of to an inspect or

@@ -16,6 +16,8 @@ func (s *Service) Pause(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
+	c.freeze.Lock()
+	defer c.freeze.Unlock()
 	m := c.liveMonitor()
 	switch {
 	case m == nil:
@@ -36,6 +38,8 @@ func (s *Service) Unpause(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
+	c.freeze.Lock()
+	defer c.freeze.Unlock()
 	m := c.liveMonitor()
 	if m == nil || !c.snapshot().Paused {
 		return fmt.Errorf("Container %s is not paused: %w", c.ID, errdefs.ErrConflict)

@@ -34,8 +34,8 @@ func validatePortBindings(hc *ctr.HostConfig) error {
 			if _, err := parseHostPort(b.HostPort); err != nil {
 				return err
 			}
-			if b.HostIP.IsValid() && !b.HostIP.Is4() && !b.HostIP.IsUnspecified() {
-				return fmt.Errorf("invalid host IP %s for port %s: only IPv4 is supported: %w", b.HostIP, port, errdefs.ErrInvalidArgument)
+			if b.HostIP.Is4In6() { // IPv6 host addresses need a network with IPv6 (checked at start)
+				return fmt.Errorf("invalid host IP %s for port %s: use the IPv4 form: %w", b.HostIP, port, errdefs.ErrInvalidArgument)
 			}
 		}
 	}
@@ -118,8 +118,10 @@ func portRequests(c *Container) ([]PublishedPort, error) {
 	return reqs, nil
 }
 
+// hostIP is "" (every address, of both families on a network with IPv6)
+// when the binding has none; 0.0.0.0 and :: select one family, as in Docker.
 func hostIP(a netip.Addr) string {
-	if !a.IsValid() || a.IsUnspecified() {
+	if !a.IsValid() {
 		return ""
 	}
 	return a.String()
@@ -194,7 +196,7 @@ func (s *Service) publishPorts(ctx context.Context, c *Container, ep *Endpoint) 
 	}
 	got, err := s.cfg.Network.Publish(ctx, c.ID, reqs)
 	if err != nil {
-		return fmt.Errorf("driver failed programming external connectivity on endpoint %s (%s): %w", c.Name, c.ID, err)
+		return fmt.Errorf("driver failed programming external connectivity on endpoint %s (%s): %w", c.name(), c.ID, err)
 	}
 	ep.Ports = got
 	return nil

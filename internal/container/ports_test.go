@@ -21,7 +21,8 @@ func TestValidatePortBindings(t *testing.T) {
 		{"ok", ctr.HostConfig{PortBindings: network.PortMap{p80: {{HostPort: "8080"}, {HostPort: ""}}}}, nil},
 		{"bad host port", ctr.HostConfig{PortBindings: network.PortMap{p80: {{HostPort: "abc"}}}}, errdefs.ErrInvalidArgument},
 		{"host port too big", ctr.HostConfig{PortBindings: network.PortMap{p80: {{HostPort: "70000"}}}}, errdefs.ErrInvalidArgument},
-		{"ipv6 host ip", ctr.HostConfig{PortBindings: network.PortMap{p80: {{HostIP: netip.MustParseAddr("::1"), HostPort: "1"}}}}, errdefs.ErrInvalidArgument},
+		{"ipv6 host ip", ctr.HostConfig{PortBindings: network.PortMap{p80: {{HostIP: netip.MustParseAddr("::1"), HostPort: "1"}}}}, nil},
+		{"ipv4-mapped host ip", ctr.HostConfig{PortBindings: network.PortMap{p80: {{HostIP: netip.MustParseAddr("::ffff:127.0.0.1"), HostPort: "1"}}}}, errdefs.ErrInvalidArgument},
 		{"none mode", ctr.HostConfig{NetworkMode: "none", PortBindings: network.PortMap{p80: {{HostPort: "1"}}}}, errdefs.ErrInvalidArgument},
 		{"host mode ignored", ctr.HostConfig{NetworkMode: "host", PublishAllPorts: true}, nil},
 	} {

@@ -30,7 +30,7 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 	if m := c.liveMonitor(); m != nil {
 		killed = true
 		if !opts.Force {
-			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove: %w", c.Name, errdefs.ErrConflict)
+			return fmt.Errorf("cannot remove container \"/%s\": container is running: stop the container before removing or force remove: %w", c.name(), errdefs.ErrConflict)
 		}
 		s.emitKill(c, syscall.SIGKILL)
 		if err := stopWith(ctx, m, syscall.SIGKILL, 0); err != nil {
@@ -39,14 +39,14 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.snapshot().Removed {
-		if killed { // a --rm container removed itself once killed
+	exitHandled(c)
+	if st := c.snapshot(); st.Removed {
+		if killed || c.hostConfig().AutoRemove { // a --rm container removed itself once it exited
 			return nil
 		}
 		return fmt.Errorf("No such container: %s: %w", ref, errdefs.ErrNotFound)
-	}
-	if c.monitor != nil {
-		<-c.monitor.done
+	} else if st.Running() { // started again while exitHandled let go of the lock
+		return fmt.Errorf("cannot remove container \"/%s\": container is running: %w", c.name(), errdefs.ErrConflict)
 	}
 	c.setState(func(st *State) { st.Status = ctr.StateRemoving })
 	ctx = context.WithoutCancel(ctx)
@@ -65,6 +65,24 @@ func (s *Service) Remove(ctx context.Context, ref string, opts RemoveOptions) er
 	s.emit(c, events.ActionDestroy, nil)
 	c.notify()
 	return nil
+}
+
+// exitHandled waits, with c.mu held, until the exit of the container's
+// last run is fully handled. An auto-remove container's exit handling
+// takes c.mu itself, so the lock is let go meanwhile: holding it
+// deadlocked `rm -f` against a --rm container exiting at the same time.
+func exitHandled(c *Container) {
+	m := c.monitor
+	if m == nil {
+		return
+	}
+	if c.hostConfig().AutoRemove {
+		c.mu.Unlock()
+		<-m.done
+		c.mu.Lock()
+		return
+	}
+	<-m.done
 }
 
 // release frees everything a container holds on the host.

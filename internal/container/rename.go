@@ -21,7 +21,7 @@ func (s *Service) Rename(ctx context.Context, ref, newName string) error {
 	if err != nil {
 		return err
 	}
-	if c.Name == newName {
+	if c.name() == newName {
 		return fmt.Errorf("Renaming a container with the same name as its current name: %w", errdefs.ErrInvalidArgument)
 	}
 	return s.store.rename(c, newName)

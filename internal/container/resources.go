@@ -48,7 +48,12 @@ func checkResources(r *ctr.Resources, f cgroup.Features, update bool) ([]string,
 	if r.PidsLimit != nil && *r.PidsLimit <= 0 && !update {
 		r.PidsLimit = nil // unlimited
 	}
-	if _, err := oci.Resources(*r); err != nil { // resolves throttled devices
+	res, err := oci.Resources(*r) // resolves throttled and weighted devices
+	if err != nil {
+		return nil, err
+	}
+	warn = append(warn, unweightable(res)...)
+	if _, err := oci.DeviceCgroupRules(r.DeviceCgroupRules); err != nil {
 		return nil, err
 	}
 	return warn, nil
@@ -149,7 +154,7 @@ func checkBlkio(r *ctr.Resources, f cgroup.Features) ([]string, error) {
 		return nil, invalid("Range of blkio weight is from 10 to 1000")
 	}
 	for _, wd := range r.BlkioWeightDevice {
-		if wd != nil && (wd.Weight < minBlkioWeight || wd.Weight > maxBlkioWeight) {
+		if wd != nil && wd.Weight != 0 && (wd.Weight < minBlkioWeight || wd.Weight > maxBlkioWeight) { // 0: unset
 			return nil, invalid("Range of blkio weight is from 10 to 1000")
 		}
 	}

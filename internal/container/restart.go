@@ -215,7 +215,7 @@ func (s *Service) stopRequested(c *Container) (stopped bool, err error) {
 func (s *Service) removeRestarting(c *Container, force bool) error {
 	if !force {
 		if c.snapshot().Status == ctr.StateRestarting {
-			return fmt.Errorf("cannot remove container \"/%s\": container is restarting: stop the container before removing or force remove: %w", c.Name, errdefs.ErrConflict)
+			return fmt.Errorf("cannot remove container \"/%s\": container is restarting: stop the container before removing or force remove: %w", c.name(), errdefs.ErrConflict)
 		}
 		return nil
 	}
@@ -230,7 +230,7 @@ func (s *Service) removeRestarting(c *Container, force bool) error {
 func (s *Service) RestartOnBoot(ctx context.Context) {
 	for _, c := range s.store.all() {
 		st := c.snapshot()
-		if st.Status != ctr.StateExited || st.StartedAt.IsZero() || st.Removed || c.HostConfig.AutoRemove {
+		if st.Status != ctr.StateExited || st.StartedAt.IsZero() || st.Removed || c.hostConfig().AutoRemove {
 			continue
 		}
 		stateMu.Lock()

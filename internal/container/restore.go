@@ -45,6 +45,7 @@ func (s *Service) Restore(ctx context.Context) map[string]*Endpoint {
 		c.monitor = m
 		c.mu.Unlock()
 		running[c.ID] = c.network()
+		s.watchOOM(c, m)
 		go s.watch(c, m)
 		s.startHealth(c, m) // probes resume where they left off
 	}
@@ -73,15 +74,26 @@ func (s *Service) gcOrphans(ctx context.Context) {
 			}
 		}
 	}
-	if ents, err := os.ReadDir(s.cfg.RuntimeRoot); err == nil {
-		for _, e := range ents {
-			id := e.Name()
-			if c, err := s.store.get(id); err == nil && c.snapshot().Running() || !validID(id) {
-				continue
-			}
-			if out, err := exec.CommandContext(ctx, s.cfg.Runtime, "--root", s.cfg.RuntimeRoot, "delete", "--force", id).CombinedOutput(); err != nil {
-				s.log.Warn("delete orphaned runtime state", "container", id, "err", err, "output", string(out))
-			}
+	for _, rt := range s.runtimes {
+		s.deleteRuntimeOrphans(ctx, rt)
+	}
+}
+
+// deleteRuntimeOrphans deletes the runtime state of containers that are
+// not running (a crash between their exit and the shim's delete).
+func (s *Service) deleteRuntimeOrphans(ctx context.Context, rt ociRuntime) {
+	ents, err := os.ReadDir(rt.root)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		id := e.Name()
+		if c, err := s.store.get(id); err == nil && c.snapshot().Running() || !validID(id) {
+			continue
+		}
+		cmd := exec.CommandContext(ctx, rt.path, "--root", rt.root, "delete", "--force", id)
+		if out, err := runtime.CombinedOutputCmd(cmd, rt.hideUnified); err != nil {
+			s.log.Warn("delete orphaned runtime state", "container", id, "runtime", rt.name, "err", err, "output", string(out))
 		}
 	}
 }

@@ -13,19 +13,23 @@ import (
 
 // Config wires a Service to its collaborators and directories.
 type Config struct {
-	Root         string // <data-root>/containers: logs, hosts files, rw layers
-	ExecRoot     string // <exec-root>: bundles, shim sockets (tmpfs)
-	ShimBinary   string // run as `<ShimBinary> shim <flags>` per container
-	InitBinary   string // bind-mounted as the container's init with --init
-	Runtime      string // OCI runtime binary
-	RuntimeRoot  string // runtime state dir (runc --root)
-	CgroupParent string
-	Images       ImageStore
-	RootFS       RootFS
-	Network      Networker
-	Volumes      VolumeStore // nil: containers can't use volumes
-	Events       EventLogger // nil: no events
-	Log          *slog.Logger
+	Root        string // <data-root>/containers: logs, hosts files, rw layers
+	ExecRoot    string // <exec-root>: bundles, shim sockets (tmpfs)
+	ShimBinary  string // run as `<ShimBinary> shim <flags>` per container
+	InitBinary  string // bind-mounted as the container's init with --init
+	Runtime     string // the default OCI runtime's binary
+	RuntimeRoot string // its state dir (runc --root); others get <dir>/<name>
+	// DefaultRuntime names Runtime ("runc" when empty); Runtimes are the
+	// runtimes containers may name (HostConfig.Runtime), by name → binary.
+	DefaultRuntime string
+	Runtimes       map[string]string
+	CgroupParent   string
+	Images         ImageStore
+	RootFS         RootFS
+	Network        Networker
+	Volumes        VolumeStore // nil: containers can't use volumes
+	Events         EventLogger // nil: no events
+	Log            *slog.Logger
 }
 
 // Service runs the container lifecycle.
@@ -34,7 +38,8 @@ type Service struct {
 	store    *store
 	log      *slog.Logger
 	shutdown chan struct{}
-	cgroupns bool // private cgroup namespaces (cgroup v2 hosts, as Docker)
+	cgroupns bool                  // private cgroup namespaces (cgroup v2 hosts, as Docker)
+	runtimes map[string]ociRuntime // by name, the default included
 	stopOnce sync.Once
 	execs    execStore // exec instances (exec.go)
 	restarts restarter
@@ -51,11 +56,17 @@ func New(db *metadata.DB, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DefaultRuntime == "" {
+		cfg.DefaultRuntime = "runc"
+	}
 	log := cfg.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{cfg: cfg, store: st, log: log, shutdown: make(chan struct{}), cgroupns: oci.UnifiedCgroups()}, nil
+	return &Service{
+		cfg: cfg, store: st, log: log, shutdown: make(chan struct{}), cgroupns: oci.UnifiedCgroups(),
+		runtimes: runtimes(cfg),
+	}, nil
 }
 
 func (s *Service) dataDir(id string) string   { return filepath.Join(s.cfg.Root, id) }

@@ -14,6 +14,9 @@ func (s *Service) runtimeOptions(c *Container, rootfs string, o *oci.Options) er
 		return err
 	}
 	o.Resources = res
+	for _, w := range unweightable(res) {
+		s.log.Warn(w, "container", ShortID(c.ID))
+	}
 	rls, err := oci.Rlimits(hc.Ulimits)
 	if err != nil {
 		return err
@@ -38,6 +41,11 @@ func (s *Service) runtimeOptions(c *Container, rootfs string, o *oci.Options) er
 		o.Devices = append(o.Devices, devs...)
 		o.DeviceRules = append(o.DeviceRules, rules...)
 	}
+	rules, err := oci.DeviceCgroupRules(hc.DeviceCgroupRules)
+	if err != nil {
+		return err
+	}
+	o.DeviceRules = append(o.DeviceRules, rules...)
 	gids, err := oci.ResolveGroups(rootfs, hc.GroupAdd)
 	if err != nil {
 		return err

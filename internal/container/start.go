@@ -35,8 +35,13 @@ func (s *Service) Start(ctx context.Context, ref string) error {
 	case st.Running():
 		return fmt.Errorf("container %s already started: %w", c.ID, errdefs.ErrNotModified)
 	}
-	if c.monitor != nil { // previous run's exit handling still in progress
-		<-c.monitor.done
+	// The previous run's exit handling may still be in progress; a --rm
+	// container may have removed itself meanwhile.
+	exitHandled(c)
+	if st := c.snapshot(); st.Removed {
+		return fmt.Errorf("container %s is marked for removal and cannot be started: %w", c.ID, errdefs.ErrConflict)
+	} else if st.Running() {
+		return fmt.Errorf("container %s already started: %w", c.ID, errdefs.ErrNotModified)
 	}
 	s.resetRestart(c)
 	if err := s.start(ctx, c); err != nil {
@@ -89,7 +94,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	lap("spec")
 	sh, pid, err := runtime.Start(ctx, runtime.StartOptions{
 		ID: c.ID, Bundle: bundle, ShimBinary: s.cfg.ShimBinary,
-		Runtime: s.cfg.Runtime, RuntimeRoot: s.cfg.RuntimeRoot,
+		Runtime: s.runtimeFor(c).path, RuntimeRoot: s.runtimeFor(c).root,
 		SocketPath: s.socketPath(c.ID),
 		Tty:        c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		LogPath: s.logPath(c), LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
@@ -109,6 +114,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 		*st = State{Status: ctr.StateRunning, Pid: pid, StartedAt: time.Now().UTC(), exits: st.exits}
 	})
 	s.startHealth(c, m)
+	s.watchOOM(c, m)
 	if err := s.store.save(c); err != nil {
 		s.log.Error("save container state", "container", c.ID, "err", err)
 	}

@@ -69,7 +69,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // network counters of its namespace: plain file reads, no process spawn.
 // A container that is not running gives an empty sample.
 func (s *Service) sample(c *Container) *ctr.StatsResponse {
-	out := &ctr.StatsResponse{ID: c.ID, Name: "/" + c.Name, OSType: "linux"}
+	out := &ctr.StatsResponse{ID: c.ID, Name: "/" + c.name(), OSType: "linux"}
 	st := c.snapshot()
 	if !st.Running() || st.Pid == 0 {
 		return out
@@ -88,7 +88,7 @@ func (s *Service) sample(c *Container) *ctr.StatsResponse {
 	if mm := cgroup.MachineMemory(); mm > 0 && (out.MemoryStats.Limit == 0 || out.MemoryStats.Limit > mm) {
 		out.MemoryStats.Limit = mm
 	}
-	if !c.HostConfig.NetworkMode.IsHost() {
+	if !c.hostConfig().NetworkMode.IsHost() {
 		out.Networks = netStats(st.Pid)
 	}
 	return out

@@ -48,10 +48,13 @@ func (s *Service) Kill(ctx context.Context, ref, signal string) error {
 	if m == nil {
 		return fmt.Errorf("Cannot kill container: %s: Container %s is not running: %w", ref, c.ID, errdefs.ErrConflict)
 	}
+	c.freeze.Lock()
 	if err := m.shim.Kill(ctx, sig); err != nil {
+		c.freeze.Unlock()
 		return err
 	}
 	s.thawed(c)
+	c.freeze.Unlock()
 	s.emitKill(c, sig)
 	if sig == syscall.SIGKILL {
 		// Like Docker, a SIGKILL returns once the container is down, so a

@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth-engine/berth/internal/cgroup"
 	"github.com/berth-engine/berth/internal/oci"
+	"github.com/berth-engine/berth/internal/runtime"
 	"github.com/containerd/errdefs"
 	"github.com/docker/go-units"
 	ctr "github.com/moby/moby/api/types/container"
@@ -140,9 +141,9 @@ func (s *Service) applyResources(ctx context.Context, c *Container, merged, upd 
 		unlimited := int64(-1)
 		res.Pids = &specs.LinuxPids{Limit: &unlimited} // back to "max"
 	}
-	if err := s.runtimeUpdate(ctx, c.ID, res); err != nil {
+	if err := s.runtimeUpdate(ctx, c, res); err != nil {
 		if prev, perr := oci.Resources(c.HostConfig.Resources); perr == nil {
-			if rerr := s.runtimeUpdate(context.WithoutCancel(ctx), c.ID, prev); rerr != nil {
+			if rerr := s.runtimeUpdate(context.WithoutCancel(ctx), c, prev); rerr != nil {
 				s.log.Warn("restore resources after failed update", "container", c.ID, "err", rerr)
 			}
 		}
@@ -151,15 +152,16 @@ func (s *Service) applyResources(ctx context.Context, c *Container, merged, upd 
 	return nil
 }
 
-func (s *Service) runtimeUpdate(ctx context.Context, id string, res any) error {
+func (s *Service) runtimeUpdate(ctx context.Context, c *Container, res any) error {
 	data, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, s.cfg.Runtime, "--root", s.cfg.RuntimeRoot, "update", "-r", "-", id)
+	rt := s.runtimeFor(c)
+	cmd := exec.CommandContext(ctx, rt.path, "--root", rt.root, "update", "-r", "-", c.ID)
 	cmd.Stdin = bytes.NewReader(data)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s update: %s: %w", s.cfg.Runtime, strings.TrimSpace(string(out)), errdefs.ErrUnknown)
+	if out, err := runtime.CombinedOutputCmd(cmd, rt.hideUnified); err != nil {
+		return fmt.Errorf("%s update: %s: %w", rt.name, strings.TrimSpace(string(out)), errdefs.ErrUnknown)
 	}
 	return nil
 }

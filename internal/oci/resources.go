@@ -83,6 +83,9 @@ func blockIO(r ctr.Resources) (*specs.LinuxBlockIO, error) {
 		b.Weight = ptr(r.BlkioWeight)
 	}
 	for _, wd := range r.BlkioWeightDevice {
+		if wd == nil { // JSON null
+			continue
+		}
 		dev, err := blockDevice(wd.Path)
 		if err != nil {
 			return nil, err
@@ -114,6 +117,9 @@ func blockIO(r ctr.Resources) (*specs.LinuxBlockIO, error) {
 func throttleDevices(in []*blkiodev.ThrottleDevice) ([]specs.LinuxThrottleDevice, error) {
 	var out []specs.LinuxThrottleDevice
 	for _, d := range in {
+		if d == nil { // JSON null
+			continue
+		}
 		dev, err := blockDevice(d.Path)
 		if err != nil {
 			return nil, err

@@ -100,7 +100,7 @@ func Generate(opts Options) (*specs.Spec, error) {
 		return nil, err
 	}
 	s := &specs.Spec{
-		Version:    specs.Version,
+		Version:    SpecVersion,
 		Root:       &specs.Root{Path: opts.Rootfs, Readonly: opts.Readonly},
 		Hostname:   opts.Hostname,
 		Domainname: opts.Domainname,
@@ -272,3 +272,9 @@ func narrowArches(arches []specs.Arch, imageArch string) []specs.Arch {
 	}
 	return out
 }
+
+// SpecVersion is the ociVersion Berth's bundles declare: the oldest version
+// of the runtime spec that covers every field Berth writes (none came in
+// 1.2 or later), because runtimes check it — crun 1.8 (Debian 12) refuses
+// anything newer than 1.1 with "unknown version specified".
+const SpecVersion = "1.1.0"

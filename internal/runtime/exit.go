@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -62,16 +63,30 @@ func (e *StartError) Unwrap() error {
 	return errdefs.ErrInvalidArgument
 }
 
+// crunNotFound is crun's wording of a command missing from $PATH; Berth
+// reports runc's (and so Docker's), which clients and scripts match.
+var crunNotFound = regexp.MustCompile("executable file `([^`]*)` not found in \\$PATH: No such file or directory")
+
 // newStartError classifies the runtime's message where it is born: the OCI
 // runtime is another program and its message is the only signal, matched
 // the way Docker matches it.
 func newStartError(msg string) *StartError {
+	msg = crunNotFound.ReplaceAllString(msg, `exec: "$1": executable file not found in $$PATH`)
 	code := 125
-	switch {
-	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+	// runc: "exec: \"x\": executable file not found in $PATH", crun:
+	// "executable file `x` not found in $PATH: No such file or directory".
+	switch m := strings.ToLower(msg); {
+	case strings.Contains(m, "executable file not found"), strings.Contains(m, "not found in $path"),
+		strings.Contains(m, "no such file or directory"):
 		code = 127
-	case strings.Contains(msg, syscall.EACCES.Error()):
+	case strings.Contains(m, syscall.EACCES.Error()):
 		code = 126
+	}
+	if code != 125 {
+		// Clients (the docker CLI) match Go's lower-case errno text to
+		// pick 126/127; crun prints strerror's capitalised one.
+		msg = strings.NewReplacer("No such file or directory", syscall.ENOENT.Error(),
+			"Permission denied", syscall.EACCES.Error()).Replace(msg)
 	}
 	return &StartError{Msg: msg, ExitCode: code}
 }

@@ -48,6 +48,11 @@ func TestStartErrorCodes(t *testing.T) {
 		{`runc run failed: unable to start container process: exec: "/x": stat /x: no such file or directory`, 127},
 		{`runc run failed: unable to start container process: exec: "/etc/passwd": permission denied`, 126},
 		{`runc run failed: cgroup: something else`, 125},
+		{"executable file `nosuch` not found in $PATH: No such file or directory", 127}, // crun
+		{"open executable: Permission denied", 126},                                     // crun
+	}
+	if got := newStartError("executable file `nosuch` not found in $PATH: No such file or directory").Error(); got != `exec: "nosuch": executable file not found in $PATH` {
+		t.Errorf("crun message rewritten to %q", got)
 	}
 	for _, tt := range tests {
 		err := fmt.Errorf("container c: %w", newStartError(tt.msg))

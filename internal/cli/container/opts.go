@@ -29,6 +29,7 @@ type createOptions struct {
 	network    string
 	platform   string
 	pull       string
+	runtime    string
 	memory     string
 	capAdd     []string
 	capDrop    []string
@@ -60,6 +61,7 @@ func addCreateFlags(fs *pflag.FlagSet, o *createOptions) {
 	fs.StringVar(&o.network, "net", "", "Connect a container to a network")
 	_ = fs.MarkHidden("net")
 	fs.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
+	fs.StringVar(&o.runtime, "runtime", "", "Runtime to use for this container")
 	fs.StringVar(&o.pull, "pull", pullMissing, `Pull image before running ("always", "missing", "never")`)
 	fs.StringVarP(&o.memory, "memory", "m", "", "Memory limit")
 	fs.StringArrayVar(&o.capAdd, "cap-add", nil, "Add Linux capabilities")
@@ -157,6 +159,7 @@ func (o *createOptions) hostConfig() (*container.HostConfig, error) {
 		ReadonlyRootfs: o.readOnly,
 		CapAdd:         o.capAdd,
 		CapDrop:        o.capDrop,
+		Runtime:        o.runtime,
 	}
 	if o.init {
 		t := true

@@ -29,6 +29,7 @@ type resourceOptions struct {
 	readBps, writeBps, readIOps, writeIOps       []string
 	ulimits, securityOpt, tmpfs, groupAdd        []string
 	devices, sysctls                             []string
+	weightDevices, deviceCgroupRules             []string
 
 	fs *pflag.FlagSet
 }
@@ -58,6 +59,8 @@ func addResourceFlags(fs *pflag.FlagSet, o *resourceOptions) {
 	fs.StringArrayVar(&o.tmpfs, "tmpfs", nil, "Mount a tmpfs directory")
 	fs.StringArrayVar(&o.groupAdd, "group-add", nil, "Add additional groups to join")
 	fs.StringArrayVar(&o.devices, "device", nil, "Add a host device to the container")
+	fs.StringArrayVar(&o.weightDevices, "blkio-weight-device", nil, "Block IO weight (relative device weight)")
+	fs.StringArrayVar(&o.deviceCgroupRules, "device-cgroup-rule", nil, "Add a rule to the cgroup allowed devices list")
 	fs.StringArrayVar(&o.sysctls, "sysctl", nil, "Sysctl options")
 }
 
@@ -98,7 +101,7 @@ func (o *resourceOptions) apply(hc *container.HostConfig) error {
 	if hc.Sysctls, err = parseSysctls(o.sysctls); err != nil {
 		return err
 	}
-	return nil
+	return o.applyDeviceRules(hc)
 }
 
 // applyResources sets the cgroup limits shared by run/create and update.

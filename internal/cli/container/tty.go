@@ -50,6 +50,9 @@ func monitorTTYSize(ctx context.Context, c *command.CLI, api command.APIClient, 
 	if !ok || !isTerminal(out) {
 		return func() {}
 	}
+	// Derived before the goroutines start: they read ctx, so it must not be
+	// reassigned after (a data race), and stop ends the initial retries too.
+	ctx, cancel := context.WithCancel(ctx)
 	resize := func() error {
 		con, err := console.ConsoleFromFile(out)
 		if err != nil {
@@ -65,7 +68,6 @@ func monitorTTYSize(ctx context.Context, c *command.CLI, api command.APIClient, 
 	go initialResize(ctx, resize)
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, unix.SIGWINCH)
-	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		for {
 			select {

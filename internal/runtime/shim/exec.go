@@ -192,11 +192,11 @@ func (s *shim) runExec(e *execProc, req runtime.Request) (int, error) {
 	}
 	cmd := s.runtimeCmd(append(args, s.opts.ID)...)
 	var stderr bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.child[0], io.child[1], io.child[2]
+	io.attach(cmd)
 	if io.console != nil {
 		cmd.Stderr = &stderr
 	}
-	if err := cmd.Run(); err != nil {
+	if err := runtime.RunCmd(cmd, s.hideUnified); err != nil {
 		return 0, execError(err, logFile, stderr.Bytes())
 	}
 	if io.console != nil {

@@ -6,11 +6,15 @@ import (
 	"syscall"
 
 	"github.com/containerd/errdefs"
+
+	"github.com/berth-engine/berth/internal/runtime"
 )
 
 // pause freezes every process of the container (runc pause: the cgroup
 // freezer).
 func (s *shim) pause() error {
+	s.freezeMu.Lock()
+	defer s.freezeMu.Unlock()
 	if s.exitedAlready() {
 		return fmt.Errorf("container %s is not running: %w", s.opts.ID, errdefs.ErrConflict)
 	}
@@ -23,6 +27,12 @@ func (s *shim) pause() error {
 
 // resume thaws a paused container.
 func (s *shim) resume() error {
+	s.freezeMu.Lock()
+	defer s.freezeMu.Unlock()
+	return s.resumeLocked()
+}
+
+func (s *shim) resumeLocked() error {
 	if err := s.runtimeRun("resume"); err != nil {
 		return err
 	}
@@ -33,17 +43,19 @@ func (s *shim) resume() error {
 // killThaw signals the container and, when it is paused, thaws it so that
 // the signal is delivered (Docker's stop and kill of a paused container).
 func (s *shim) killThaw(sig syscall.Signal) error {
+	s.freezeMu.Lock()
+	defer s.freezeMu.Unlock()
 	if err := s.kill(sig); err != nil {
 		return err
 	}
 	if s.isPaused() {
-		return s.resume()
+		return s.resumeLocked()
 	}
 	return nil
 }
 
 func (s *shim) runtimeRun(verb string) error {
-	out, err := s.runtimeCmd(verb, s.opts.ID).CombinedOutput()
+	out, err := runtime.CombinedOutputCmd(s.runtimeCmd(verb, s.opts.ID), s.hideUnified)
 	if err != nil {
 		return fmt.Errorf("%s %s: %s: %w", s.opts.Runtime, verb, strings.TrimSpace(string(out)), errdefs.ErrUnknown)
 	}

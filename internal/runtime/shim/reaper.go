@@ -27,6 +27,7 @@ func notifyChild() chan os.Signal {
 func (s *shim) waitExit() runtime.ExitStatus {
 	for {
 		s.reapExecs()
+		reapRuntimeOrphans()
 		if st, ok := s.reap(); ok {
 			s.settleExecs()
 			return st

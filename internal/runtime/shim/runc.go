@@ -13,10 +13,12 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
+
+	"github.com/berth-engine/berth/internal/runtime"
 )
 
-// run creates the container's stdio and runs `runc run --detach`,
-// returning the init process's pid.
+// run creates the container's stdio and runs `runc run --detach` (or
+// create and start, see createStarts), returning the init process's pid.
 func (s *shim) run() (int, error) {
 	io, err := s.setupIO()
 	if err != nil {
@@ -24,6 +26,9 @@ func (s *shim) run() (int, error) {
 	}
 	defer io.closeChildEnds()
 	args := []string{"run", "--detach", "--pid-file", s.bundlePath(pidFile)}
+	if s.createStart {
+		args = []string{"create", "--pid-file", s.bundlePath(pidFile)}
+	}
 	if io.console != nil {
 		args = append(args, "--console-socket", io.console.path)
 	}
@@ -32,11 +37,11 @@ func (s *shim) run() (int, error) {
 	logArgs := []string{"--log", s.bundlePath(runcLog), "--log-format", "json"}
 	cmd := s.runtimeCmd(append(logArgs, args...)...)
 	var stderr bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.child[0], io.child[1], io.child[2]
+	io.attach(cmd)
 	if io.console != nil {
 		cmd.Stderr = &stderr
 	}
-	if err := cmd.Run(); err != nil {
+	if err := runtime.RunCmd(cmd, s.hideUnified); err != nil {
 		return 0, s.runtimeError(err, stderr.Bytes())
 	}
 	if io.console != nil {
@@ -44,7 +49,23 @@ func (s *shim) run() (int, error) {
 			return 0, err
 		}
 	}
-	return readPid(s.bundlePath(pidFile))
+	pid, err := readPid(s.bundlePath(pidFile))
+	if err != nil || !s.createStart {
+		return pid, err
+	}
+	start := s.runtimeCmd("--log", s.bundlePath(runcLog), "--log-format", "json", "start", s.opts.ID)
+	if out, err := runtime.CombinedOutputCmd(start, s.hideUnified); err != nil {
+		return 0, s.runtimeError(err, out)
+	}
+	return pid, nil
+}
+
+// createStarts reports whether the runtime at path must create and start a
+// container in two steps. crun's `run --detach` reaps an init that exits
+// before crun itself does, so the shim (its subreaper) would never see that
+// exit; after `create` the init waits for `start`, and crun has exited.
+func createStarts(path string) bool {
+	return strings.HasPrefix(filepath.Base(path), "crun")
 }
 
 // runtimeCmd runs the OCI runtime; args may start with global flags.
@@ -58,7 +79,7 @@ func (s *shim) runtimeCmd(args ...string) *exec.Cmd {
 // logs to stderr (captured), not to the bundle, which may be gone already.
 func (s *shim) runtimeDelete() {
 	cmd := s.runtimeCmd("delete", "--force", s.opts.ID)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := runtime.CombinedOutputCmd(cmd, s.hideUnified); err != nil {
 		slog.Warn("runtime delete", "err", err, "out", string(out))
 	}
 }

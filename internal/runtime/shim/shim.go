@@ -35,7 +35,11 @@ const (
 
 type shim struct {
 	opts runtime.StartOptions
-	log  *jsonfile.Writer // nil: no log
+	// hideUnified runs the OCI runtime without the hybrid host's cgroup2
+	// mount (crun; see runtime.HidesUnified).
+	hideUnified bool
+	createStart bool             // create, then start (crun; see createStarts)
+	log         *jsonfile.Writer // nil: no log
 
 	stdinMu sync.Mutex
 	stdin   *os.File // container stdin (pipe write end or pty master); nil if closed
@@ -56,11 +60,18 @@ type shim struct {
 	conns  map[net.Conn]struct{}
 	execs  map[string]*execProc // exec processes by exec ID (exec.go)
 	paused bool                 // frozen with runc pause
+
+	// freezeMu serializes pause, resume and killThaw, so that a kill never
+	// checks paused while a runc pause is half done (the signal would stay
+	// pending in a frozen cgroup).
+	freezeMu sync.Mutex
 }
 
 func newShim(opts runtime.StartOptions) *shim {
 	return &shim{
-		opts: opts,
+		opts:        opts,
+		hideUnified: runtime.HidesUnified(opts.Runtime),
+		createStart: createStarts(opts.Runtime),
 		// Fixed at construction: the server reads it without a lock.
 		outputs:  map[string]*output{stdoutStream: newOutput(stdoutStream), stderrStream: newOutput(stderrStream)},
 		released: make(chan struct{}),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -47,6 +48,22 @@ func (s *shim) setupIO() (*stdio, error) {
 		go s.outputs[name].pump(r, s.released)
 	}
 	return io, nil
+}
+
+// attach gives cmd the container's ends. A missing end must stay nil in
+// cmd (os/exec then opens /dev/null): a nil *os.File there would start the
+// runtime with that descriptor closed, and crun's first socket would take
+// it (its console socket as fd 1, which the pty then replaces).
+func (io *stdio) attach(cmd *exec.Cmd) {
+	if f := io.child[0]; f != nil {
+		cmd.Stdin = f
+	}
+	if f := io.child[1]; f != nil {
+		cmd.Stdout = f
+	}
+	if f := io.child[2]; f != nil {
+		cmd.Stderr = f
+	}
 }
 
 // closeChildEnds closes the shim's copies of the container's ends, so that

@@ -1,0 +1,61 @@
+package shim
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// reapRuntimeOrphans reaps the OCI runtime's own helper processes
+// ("runc:[1:CHILD]", or the "runc:[2:INIT]" of an exec killed before it
+// ran its command) that died after being reparented to the shim, the
+// subreaper. Left as zombies they leak one per exec, and one inside the
+// container's PID namespace keeps the container's init from finishing its
+// exit (the kernel waits for every pid of the namespace to be reaped), so
+// the container never exits: a kill while execs start hung for good. The
+// shim's own os/exec children (the runtime CLI, comm "runc") are never
+// touched, so their Wait still gets their status.
+func reapRuntimeOrphans() {
+	for _, pid := range childPids() {
+		if comm, state, ok := procStat(pid); ok && state == 'Z' && strings.HasPrefix(comm, "runc:[") {
+			var ws unix.WaitStatus
+			_, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+			for errors.Is(err, unix.EINTR) {
+				_, err = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+			}
+		}
+	}
+}
+
+// childPids lists the shim's children (orphans it adopted included).
+func childPids() []int {
+	files, _ := filepath.Glob("/proc/self/task/*/children")
+	var pids []int
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		for _, field := range strings.Fields(string(data)) {
+			if pid, err := strconv.Atoi(field); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
+}
+
+// procStat returns a process's command name and state letter.
+func procStat(pid int) (comm string, state byte, ok bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return "", 0, false
+	}
+	open, end := bytes.IndexByte(data, '('), bytes.LastIndexByte(data, ')')
+	if open < 0 || end < open || end+2 >= len(data) {
+		return "", 0, false
+	}
+	return string(data[open+1 : end]), data[end+2], true
+}
