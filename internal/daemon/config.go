@@ -21,6 +21,10 @@ type Config struct {
 	// <dir>/<host:port>/{*.crt,client.cert,client.key}; default
 	// /etc/berth/certs.d.
 	RegistryCertsDir string `json:"registry-certs-dir,omitempty"`
+	// IPv6 (--ipv6) gives the default bridge IPv6: FixedCIDRv6
+	// (--fixed-cidr-v6), else a ULA /64 derived from the data root.
+	IPv6        bool   `json:"ipv6,omitempty"`
+	FixedCIDRv6 string `json:"fixed-cidr-v6,omitempty"`
 }
 
 // Defaults for a system daemon.

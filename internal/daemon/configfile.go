@@ -16,6 +16,7 @@ var flagKeys = map[string]string{
 	"log-level": "log-level", "default-runtime": "default-runtime", "bridge": "bridge",
 	"fixed-cidr": "fixed-cidr", "cgroup-parent": "cgroup-parent", "storage-driver": "storage-driver",
 	"insecure-registries": "insecure-registry", "registry-certs-dir": "registry-certs-dir",
+	"ipv6": "ipv6", "fixed-cidr-v6": "fixed-cidr-v6",
 }
 
 // LoadConfigFile merges the JSON file at path into cfg; keys whose flag
@@ -63,6 +64,8 @@ func merge(dst, src *Config) {
 	set(&dst.DefaultRuntime, src.DefaultRuntime)
 	set(&dst.Bridge, src.Bridge)
 	set(&dst.FixedCIDR, src.FixedCIDR)
+	set(&dst.FixedCIDRv6, src.FixedCIDRv6)
+	dst.IPv6 = dst.IPv6 || src.IPv6
 	set(&dst.CgroupParent, src.CgroupParent)
 	set(&dst.StorageDriver, src.StorageDriver)
 	if len(src.Hosts) > 0 {

@@ -60,10 +60,14 @@ func (a netAdapter) Attach(ctx context.Context, req container.AttachRequest) (_ 
 }
 
 func toEndpoint(bridgeName string, ep *bridge.Endpoint) *container.Endpoint {
-	return &container.Endpoint{
+	cep := &container.Endpoint{
 		Bridge: bridgeName, NetNSPath: ep.NetNSPath, IP: ep.IP.String(), PrefixLen: ep.PrefixLen,
 		Gateway: ep.Gateway.String(), MAC: ep.MAC.String(),
 	}
+	if ep.IP6 != nil {
+		cep.IP6, cep.PrefixLen6, cep.Gateway6 = ep.IP6.String(), ep.PrefixLen6, ep.Gateway6.String()
+	}
+	return cep
 }
 
 // endpointOptions picks the create request's settings for network name.
@@ -129,6 +133,9 @@ func (a netAdapter) Networks(id string) map[string]*netapi.EndpointSettings {
 		r := ep.Record
 		es := &netapi.EndpointSettings{NetworkID: ep.NetworkID, Aliases: r.Aliases,
 			DNSNames: append([]string{r.Name, shortID(id)}, r.Aliases...)}
+		if ep.Predefined { // the default bridge has no DNS
+			es.DNSNames = nil
+		}
 		if ip, err := netip.ParseAddr(r.RequestedIP); err == nil {
 			es.IPAMConfig = &netapi.EndpointIPAMConfig{IPv4Address: ip}
 		}

@@ -40,6 +40,11 @@ func (b networkBackend) predefined() []netapi.Inspect {
 	}
 	br := mk("bridge", "bridge")
 	br.IPAM.Config = []netapi.IPAMConfig{{Subnet: subnet, Gateway: gw}}
+	if s6 := def.Subnet6(); s6 != nil {
+		p6, _ := netip.ParsePrefix(s6.String())
+		gw6, _ := netip.ParseAddr(def.Gateway6().String())
+		br.EnableIPv6, br.IPAM.Config = true, append(br.IPAM.Config, netapi.IPAMConfig{Subnet: p6, Gateway: gw6})
+	}
 	br.Options = map[string]string{
 		"com.docker.network.bridge.default_bridge": "true", "com.docker.network.bridge.enable_icc": "true",
 		"com.docker.network.bridge.enable_ip_masquerade": "true", manager.OptBridgeName: def.Name(),
@@ -47,8 +52,12 @@ func (b networkBackend) predefined() []netapi.Inspect {
 	for _, c := range b.d.containers.All() {
 		ins := b.d.containers.Inspect(c)
 		if ep := ins.NetworkSettings.Networks["bridge"]; ep != nil && ep.IPAddress.IsValid() {
-			br.Containers[c.ID] = netapi.EndpointResource{Name: c.Name, EndpointID: ep.EndpointID, MacAddress: ep.MacAddress,
+			res := netapi.EndpointResource{Name: strings.TrimPrefix(ins.Name, "/"), EndpointID: ep.EndpointID, MacAddress: ep.MacAddress,
 				IPv4Address: netip.PrefixFrom(ep.IPAddress, ep.IPPrefixLen)}
+			if ep.GlobalIPv6Address.IsValid() {
+				res.IPv6Address = netip.PrefixFrom(ep.GlobalIPv6Address, ep.GlobalIPv6PrefixLen)
+			}
+			br.Containers[c.ID] = res
 		}
 	}
 	return []netapi.Inspect{br, mk("host", "host"), mk("none", "null")}
@@ -265,48 +274,53 @@ func (b networkBackend) PruneNetworks(ctx context.Context, f map[string][]string
 	return netapi.PruneReport{NetworksDeleted: removed}, err
 }
 
-// Connect connects a container to a user network, live when it runs.
+// Connect connects a container to a user network or the default bridge,
+// live when it runs.
 func (b networkBackend) Connect(ctx context.Context, ref string, req netapi.ConnectRequest) error {
 	c, err := b.d.containers.Get(req.Container)
 	if err != nil {
 		return err
 	}
-	if _, err := b.userNetwork(ref); err != nil {
+	r, err := b.userNetwork(ref)
+	if err != nil {
 		return err
 	}
-	mode := c.HostConfig.NetworkMode
-	if mode.IsHost() || mode.IsNone() || mode.IsContainer() {
-		return fmt.Errorf("container sharing network namespace with another container or host cannot be connected to any other network: %w", errdefs.ErrInvalidArgument)
+	ins := b.d.containers.Inspect(c) // a consistent copy: rename and update race with us
+	if err := connectable(ins.HostConfig.NetworkMode, strings.TrimPrefix(ins.Name, "/"), r); err != nil {
+		return err
 	}
 	var opts manager.EndpointOptions
 	if req.EndpointConfig != nil {
 		opts = settingsToOptions(req.EndpointConfig)
 	}
 	netns := ""
-	if ins := b.d.containers.Inspect(c); ins.State.Running {
+	if ins.State.Running {
 		netns = ins.NetworkSettings.SandboxKey
 	}
-	if err := b.d.nets.Connect(ctx, ref, manager.Container{ID: c.ID, Name: c.Name}, netns, opts); err != nil {
+	if err := b.d.nets.Connect(ctx, r.ID, manager.Container{ID: c.ID, Name: strings.TrimPrefix(ins.Name, "/")}, netns, opts); err != nil {
 		return err
 	}
-	if r, err := b.d.nets.Get(ref); err == nil {
-		b.emit(events.ActionConnect, r.ID, r.Name, c.ID)
-	}
+	b.emit(events.ActionConnect, r.ID, r.Name, c.ID)
 	return nil
 }
 
-// Disconnect removes a container from a user network.
+// Disconnect removes a container from a user network or the default bridge.
 func (b networkBackend) Disconnect(ctx context.Context, ref string, req netapi.DisconnectRequest) error {
-	if _, err := b.userNetwork(ref); err != nil {
+	r, err := b.userNetwork(ref)
+	if err != nil {
 		return err
+	}
+	if r.Predefined {
+		return b.disconnectDefault(ctx, r, req)
 	}
 	id, primary := req.Container, false
 	if c, err := b.d.containers.Get(req.Container); err == nil {
 		id = c.ID
-		if r, err := b.d.nets.Get(ref); err == nil && (string(c.HostConfig.NetworkMode) == r.Name || string(c.HostConfig.NetworkMode) == r.ID) {
+		ins := b.d.containers.Inspect(c) // a consistent copy: rename and update race with us
+		if r, err := b.d.nets.Get(ref); err == nil && (string(ins.HostConfig.NetworkMode) == r.Name || string(ins.HostConfig.NetworkMode) == r.ID) {
 			primary = true
-			if ins := b.d.containers.Inspect(c); ins.State.Running && !req.Force {
-				return fmt.Errorf("container %s is started on network %s; it cannot be disconnected while running: %w", c.Name, r.Name, errdefs.ErrConflict)
+			if ins.State.Running && !req.Force {
+				return fmt.Errorf("container %s is started on network %s; it cannot be disconnected while running: %w", strings.TrimPrefix(ins.Name, "/"), r.Name, errdefs.ErrConflict)
 			}
 		}
 	}
@@ -322,14 +336,7 @@ func (b networkBackend) Disconnect(ctx context.Context, ref string, req netapi.D
 	return nil
 }
 
-// userNetwork refuses the predefined networks for connect and disconnect.
-func (b networkBackend) userNetwork(ref string) (*manager.Record, error) {
-	for _, n := range b.predefined() {
-		if n.Name == ref || n.ID == ref {
-			return nil, fmt.Errorf("connecting to or disconnecting from the predefined network %s is not supported: %w", n.Name, errdefs.ErrNotImplemented)
-		}
-	}
-	return b.d.nets.Get(ref)
-}
+// userNetwork is the network of a connect or disconnect (netbridge.go).
+func (b networkBackend) userNetwork(ref string) (*manager.Record, error) { return b.memberNetwork(ref) }
 
 var _ container.Networker = netAdapter{}

@@ -51,6 +51,8 @@ func addFlags(fs *pflag.FlagSet, cfg *engine.Config, debug *bool) {
 	fs.StringVar(&cfg.DefaultRuntime, "default-runtime", "runc", "Default OCI runtime for containers")
 	fs.StringVarP(&cfg.Bridge, "bridge", "b", engine.DefaultBridge, "Attach containers to a network bridge")
 	fs.StringVar(&cfg.FixedCIDR, "fixed-cidr", "", "IPv4 subnet for the default bridge network")
+	fs.BoolVar(&cfg.IPv6, "ipv6", false, "Enable IPv6 networking on the default bridge network")
+	fs.StringVar(&cfg.FixedCIDRv6, "fixed-cidr-v6", "", "IPv6 subnet for the default bridge network")
 	fs.StringVar(&cfg.CgroupParent, "cgroup-parent", "", "Set parent cgroup for all containers")
 	fs.StringVarP(&cfg.StorageDriver, "storage-driver", "s", "", "Storage driver to use")
 	fs.StringArrayVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Enable insecure registry communication")

@@ -20,7 +20,11 @@
 // prerouting and output for local destinations ("fib daddr type local"),
 // so 127.0.0.1, the host's addresses and other containers (hairpin, with
 // masquerade) all work without a userland proxy; a bound socket per port
-// keeps host processes off it.
+// keeps host processes off it. On networks with IPv6 the same happens in
+// the ip6 table (a request without a host address is published on both
+// families), and [::1] is served by stateless rewriting (ports6.go).
+// Remove deletes what New made for a network known only by name (crash
+// recovery).
 //
 // Where another engine's `ip filter FORWARD` chain (Docker with
 // iptables-nft) drops forwarded traffic, New inserts accept rules for the

@@ -64,6 +64,9 @@ type ruleSet6 struct {
 	table       string
 	postrouting [][]expr.Any
 	forward     [][]expr.Any
+	prerouting  [][]expr.Any // nat: jump ports for local destinations
+	output      [][]expr.Any // nat: the same for the host's own connections
+	loopbackPre [][]expr.Any // notrack replies to the [::1] stand-ins
 }
 
 func (n *Network) rules6() ruleSet6 {
@@ -74,12 +77,19 @@ func (n *Network) rules6() ruleSet6 {
 		rs.forward = [][]expr.Any{concat(in, out, counterVerdict(accept())), concat(in, counterVerdict(drop())), concat(out, counterVerdict(drop()))}
 		return rs
 	}
-	rs.postrouting = [][]expr.Any{concat(matchSaddr6(n.subnet6), matchIfname(expr.MetaKeyOIFNAME, expr.CmpOpNeq, br), counterVerdict(nil), masq())}
+	rs.postrouting = [][]expr.Any{
+		concat(matchSaddr6(n.subnet6), matchIfname(expr.MetaKeyOIFNAME, expr.CmpOpNeq, br), counterVerdict(nil), masq()),
+		concat(matchSaddr6(n.subnet6), out, ctDNAT(), counterVerdict(nil), masq()), // hairpin
+	}
 	rs.forward = [][]expr.Any{
 		concat(in, counterVerdict(accept())),
 		concat(out, ctEstablished(), counterVerdict(accept())),
+		concat(out, ctDNAT(), counterVerdict(accept())), // published ports
 		concat(out, counterVerdict(drop())),
 	}
+	rs.prerouting = [][]expr.Any{concat(fibDaddrLocal(), jump(chainPorts))}
+	rs.output = [][]expr.Any{concat(fibDaddrLocal(), jump(chainPorts))}
+	rs.loopbackPre = [][]expr.Any{concat(matchDaddr6(n.standInNet()), []expr.Any{&expr.Notrack{}})}
 	return rs
 }
 
@@ -90,11 +100,22 @@ func (rs ruleSet6) tableRef() *nftables.Table {
 func (rs ruleSet6) program(c *nftables.Conn) error {
 	t := c.AddTable(rs.tableRef())
 	accept := nftables.ChainPolicyAccept
+	ports, loOut, loIn := rs.portChains(t) // created when missing, never flushed here
+	c.AddChain(ports)
+	c.AddChain(loOut)
+	c.AddChain(loIn)
 	post := c.AddChain(&nftables.Chain{Name: chainPostrouting, Table: t, Type: nftables.ChainTypeNAT,
 		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource, Policy: &accept})
 	fwd := c.AddChain(&nftables.Chain{Name: chainForward, Table: t, Type: nftables.ChainTypeFilter,
 		Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept})
-	for ch, rules := range map[*nftables.Chain][][]expr.Any{post: rs.postrouting, fwd: rs.forward} {
+	pre := c.AddChain(&nftables.Chain{Name: chainPrerouting, Table: t, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest, Policy: &accept})
+	out := c.AddChain(&nftables.Chain{Name: chainOutput, Table: t, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest, Policy: &accept})
+	loPre := c.AddChain(&nftables.Chain{Name: chainLoopbackPre, Table: t, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityRaw, Policy: &accept})
+	for ch, rules := range map[*nftables.Chain][][]expr.Any{post: rs.postrouting, fwd: rs.forward,
+		pre: rs.prerouting, out: rs.output, loPre: rs.loopbackPre} {
 		c.FlushChain(ch)
 		for _, r := range rules {
 			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: r})
@@ -118,9 +139,14 @@ func (rs ruleSet6) deleteTable(c *nftables.Conn) error {
 }
 
 // matchSaddr6 is "ip6 saddr <subnet>".
-func matchSaddr6(subnet *net.IPNet) []expr.Any {
+func matchSaddr6(subnet *net.IPNet) []expr.Any { return matchNet6(8, subnet) }
+
+// matchDaddr6 is "ip6 daddr <subnet>".
+func matchDaddr6(subnet *net.IPNet) []expr.Any { return matchNet6(24, subnet) }
+
+func matchNet6(off uint32, subnet *net.IPNet) []expr.Any {
 	return []expr.Any{
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 8, Len: 16},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: 16},
 		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 16, Mask: []byte(subnet.Mask), Xor: make([]byte, 16)},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte(subnet.IP.To16())},
 	}

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -64,12 +65,12 @@ func (n *Network) Publish(ctx context.Context, containerID string, reqs []PortMa
 	}
 	p := &published{ip: ip}
 	for _, r := range reqs {
-		m, hold, err := n.reservePort(r, p.mappings)
+		ms, holds, err := n.reserveGroup(n.requestGroup(r), p.mappings)
 		if err != nil {
 			closeAll(p.holds)
 			return nil, err
 		}
-		p.mappings, p.holds = append(p.mappings, m), append(p.holds, hold)
+		p.mappings, p.holds = append(p.mappings, ms...), append(p.holds, holds...)
 	}
 	n.ports[containerID] = p
 	if err := n.syncPortsLocked(); err != nil {
@@ -122,10 +123,13 @@ func (n *Network) syncPortsLocked() error {
 	for _, id := range ids {
 		p := n.ports[id]
 		for _, m := range p.mappings {
+			if m.isV6() {
+				continue // syncPorts6Locked
+			}
 			rules = append(rules, portRule(m, p.ip))
 		}
 	}
-	return n.rules.programPorts(n.nft, rules)
+	return errors.Join(n.rules.programPorts(n.nft, rules), n.syncPorts6Locked(ids))
 }
 
 // reservePort checks r against the ports other containers hold (and those
@@ -134,8 +138,8 @@ func (n *Network) reservePort(r PortMapping, mine []PortMapping) (PortMapping, i
 	if r.Proto != "tcp" && r.Proto != "udp" {
 		return r, nil, fmt.Errorf("protocol %q: only tcp and udp ports can be published: %w", r.Proto, errdefs.ErrInvalidArgument)
 	}
-	if r.HostIP != nil && r.HostIP.To4() == nil {
-		return r, nil, fmt.Errorf("host IP %s: only IPv4 host addresses can be published: %w", r.HostIP, errdefs.ErrInvalidArgument)
+	if err := n.checkFamily(r); err != nil {
+		return r, nil, err
 	}
 	if r.ContainerPort == 0 {
 		return r, nil, fmt.Errorf("container port 0: %w", errdefs.ErrInvalidArgument)
@@ -189,12 +193,18 @@ func (n *Network) allocatedLocked(r PortMapping, mine []PortMapping) bool {
 }
 
 func overlapHostIP(a, b net.IP) bool {
+	if family(a) != family(b) {
+		return false
+	}
 	return a == nil || b == nil || a.IsUnspecified() || b.IsUnspecified() || a.Equal(b)
 }
 
 // bindHost binds a socket on the mapping's host address and port: it fails
 // when a host process uses the port, and keeps others from taking it.
 func bindHost(m PortMapping) (io.Closer, error) {
+	if m.isV6() {
+		return bindHost6(m)
+	}
 	addr := net.JoinHostPort(hostIPString(m.HostIP), strconv.Itoa(int(m.HostPort)))
 	if m.Proto == "udp" {
 		return net.ListenPacket("udp4", addr)

@@ -50,7 +50,12 @@ func renderRule(r []expr.Any) string {
 func renderExpr(e expr.Any) string {
 	switch e := e.(type) {
 	case *expr.Payload:
+		if e.OperationType == expr.PayloadWrite {
+			return fmt.Sprintf("payload write r%d -> base=%d off=%d len=%d csum=%d/%d flags=%#x", e.SourceRegister, e.Base, e.Offset, e.Len, e.CsumType, e.CsumOffset, e.CsumFlags)
+		}
 		return fmt.Sprintf("payload base=%d off=%d len=%d -> r%d", e.Base, e.Offset, e.Len, e.DestRegister)
+	case *expr.Notrack:
+		return "notrack"
 	case *expr.Bitwise:
 		return fmt.Sprintf("bitwise r%d & %x ^ %x -> r%d", e.SourceRegister, e.Mask, e.Xor, e.DestRegister)
 	case *expr.Cmp:
@@ -128,7 +133,7 @@ func cmpData(d []byte) string {
 	if len(name) > 0 && isPrintable(name) {
 		return fmt.Sprintf("%q/%d", name, len(d))
 	}
-	if len(d) == 4 && len(name) > 0 {
+	if len(d) == 4 && len(name) > 0 || len(d) == 16 {
 		return net.IP(d).String()
 	}
 	return fmt.Sprintf("%x", d)

@@ -11,6 +11,12 @@
 // An endpoint without an address belongs to a container that is not
 // running: it is attached again at the container's next start.
 //
+// Create and Remove write an intent (Record.State) before they change the
+// host, so New removes what a crash in the middle left. The daemon's
+// default bridge is a predefined member network (Config.Default): the
+// manager records and attaches the containers connected to it with
+// network connect, with Docker's rules for it (no DNS, aliases or --ip).
+//
 // Lifecycle: New (recreate every recorded network's bridge and rules,
 // start its DNS) → Restore (running containers keep their addresses,
 // endpoints of others are marked detached, leftovers pruned) → Create /

@@ -61,8 +61,11 @@ func (m *Manager) Attach(ctx context.Context, ref string, c Container, opts Endp
 func (m *Manager) Connect(ctx context.Context, ref string, c Container, netnsPath string, opts EndpointOptions) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n, err := m.lookup(ref)
+	n, err := m.lookupMember(ref)
 	if err != nil {
+		return err
+	}
+	if err := n.checkPredefined(opts); err != nil {
 		return err
 	}
 	if _, ok := n.rec.Endpoints[c.ID]; ok {
@@ -91,7 +94,7 @@ func (m *Manager) JoinPending(ctx context.Context, c Container, netnsPath string
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*Attachment
-	for _, n := range m.sorted() {
+	for _, n := range m.members() {
 		rec, ok := n.rec.Endpoints[c.ID]
 		if !ok || rec.IP != "" {
 			continue
@@ -184,7 +187,7 @@ func (m *Manager) checkAliases(n *userNet, id string, aliases []string) error {
 // nextIfName is the lowest ethN (N ≥ 1) the container has on no network.
 func (m *Manager) nextIfName(id string) string {
 	used := map[string]bool{"eth0": true}
-	for _, n := range m.nets {
+	for _, n := range m.members() {
 		if ep, ok := n.rec.Endpoints[id]; ok && ep.IfName != "" {
 			used[ep.IfName] = true
 		}
@@ -200,7 +203,7 @@ func (m *Manager) nextIfName(id string) string {
 func (m *Manager) Disconnect(ctx context.Context, ref, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n, err := m.lookup(ref)
+	n, err := m.lookupMember(ref)
 	if err != nil {
 		return err
 	}
@@ -232,7 +235,7 @@ func (m *Manager) detachAll(ctx context.Context, id string, forget bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var errs []error
-	for _, n := range m.nets {
+	for _, n := range m.members() {
 		rec, ok := n.rec.Endpoints[id]
 		if !ok {
 			continue
@@ -257,7 +260,7 @@ func (m *Manager) Restore(ctx context.Context, running, exists map[string]bool) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var errs []error
-	for _, n := range m.nets {
+	for _, n := range m.members() {
 		changed := false
 		for id, rec := range n.rec.Endpoints {
 			switch {
@@ -311,6 +314,7 @@ type Endpoint struct {
 	PrefixLen              int
 	Gateway6               string // "" without IPv6
 	PrefixLen6             int
+	Predefined             bool // the default bridge: no DNS names
 }
 
 // Endpoints lists the networks container id is a member of, by name.
@@ -318,10 +322,11 @@ func (m *Manager) Endpoints(id string) []Endpoint {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Endpoint
-	for _, n := range m.sorted() {
+	for _, n := range m.members() {
 		if rec, ok := n.rec.Endpoints[id]; ok {
 			ones, _ := n.br.Subnet().Mask.Size()
-			ep := Endpoint{NetworkID: n.rec.ID, NetworkName: n.rec.Name, Record: *rec, Gateway: n.br.Gateway().String(), PrefixLen: ones}
+			ep := Endpoint{NetworkID: n.rec.ID, NetworkName: n.rec.Name, Record: *rec, Gateway: n.br.Gateway().String(), PrefixLen: ones,
+				Predefined: n.rec.Predefined}
 			if s6 := n.br.Subnet6(); s6 != nil {
 				ep.Gateway6 = n.br.Gateway6().String()
 				ep.PrefixLen6, _ = s6.Mask.Size()

@@ -33,6 +33,9 @@ type Config struct {
 	// tests use another).
 	DNSPort int
 	Log     *slog.Logger
+	// Default is the daemon's default bridge network, which containers can
+	// be connected to as well (nil: none).
+	Default *Predefined
 }
 
 // Manager is the set of user networks. Its methods are safe for
@@ -41,6 +44,7 @@ type Manager struct {
 	cfg  Config
 	mu   sync.Mutex
 	nets map[string]*userNet // by ID
+	def  *userNet            // the default bridge (predefined.go), not in nets
 }
 
 type userNet struct {
@@ -70,12 +74,23 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 		cfg.Log.Warn("skip network", "err", err)
 	}
 	for _, r := range recs {
+		if r.State != "" {
+			m.finishIntent(ctx, r)
+			continue
+		}
 		n, err := m.up(ctx, r)
 		if err != nil {
 			cfg.Log.Warn("bring up network", "network", r.Name, "err", err)
 			continue
 		}
 		m.nets[r.ID] = n
+	}
+	if cfg.Default != nil {
+		def, err := m.loadDefault(*cfg.Default)
+		if err != nil {
+			return nil, err
+		}
+		m.def = def
 	}
 	return m, nil
 }
@@ -84,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 func (m *Manager) up(ctx context.Context, r *Record) (*userNet, error) {
 	br, err := bridge.New(ctx, bridge.Config{
 		BridgeName: r.Bridge, Subnet: r.Subnet, Gateway: r.Gateway, IPRange: r.IPRange,
-		NetNSDir: m.cfg.NetNSDir, TableName: "berth-" + r.Bridge,
+		NetNSDir: m.cfg.NetNSDir, TableName: tableName(r.Bridge),
 		Internal: r.Internal, DisableICC: !r.ICC, VethPrefix: vethPrefix(r.ID), BlockPrivate: r.BlockPrivate, Subnet6: r.Subnet6,
 	})
 	if err != nil {
@@ -199,17 +214,27 @@ func (m *Manager) Create(ctx context.Context, opts CreateOptions) (*Record, erro
 	if err != nil {
 		return nil, err
 	}
-	n, err := m.up(ctx, r)
-	if err != nil {
+	r.State = StateCreating
+	if err := m.save(r); err != nil {
 		return nil, err
 	}
-	r.Gateway = n.br.Gateway().String()
-	if r.Subnet6 != "" {
-		r.Gateway6 = n.br.Gateway6().String()
+	n, err := m.up(ctx, r)
+	if err == nil {
+		err = faultPoint(ctx, faultCreateAfterBridge)
 	}
-	if err := m.save(r); err != nil {
-		n.dns.close()
-		_ = n.br.Teardown(context.WithoutCancel(ctx))
+	if err == nil {
+		r.State, r.Gateway = "", n.br.Gateway().String()
+		if r.Subnet6 != "" {
+			r.Gateway6 = n.br.Gateway6().String()
+		}
+		err = m.save(r)
+	}
+	if err != nil {
+		if n != nil {
+			n.dns.close()
+			_ = n.br.Close()
+		}
+		m.undo(context.WithoutCancel(ctx), r)
 		return nil, err
 	}
 	m.nets[r.ID] = n
@@ -352,6 +377,11 @@ func (m *Manager) removeLocked(ctx context.Context, n *userNet) error {
 		if ep.IP != "" {
 			return fmt.Errorf("error while removing network: network %s id %s has active endpoints: %w", n.rec.Name, n.rec.ID, errdefs.ErrConflict)
 		}
+	}
+	n.rec.State = StateRemoving
+	if err := m.save(n.rec); err != nil {
+		n.rec.State = ""
+		return err
 	}
 	n.dns.close()
 	err := n.br.Teardown(ctx)

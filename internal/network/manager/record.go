@@ -36,6 +36,14 @@ type Record struct {
 	Options  map[string]string
 	// Endpoints by container ID.
 	Endpoints map[string]*EndpointRecord
+	// State is "" for a network that is up; StateCreating and
+	// StateRemoving are intents written before the host is changed, so
+	// that the next start removes what a crash in the middle left (intent.go).
+	State string `json:",omitempty"`
+	// Predefined marks the record of the default bridge network: only
+	// the endpoints of containers connected to it with network connect
+	// (predefined.go).
+	Predefined bool `json:",omitempty"`
 }
 
 // EndpointRecord is a container's membership in a network.
@@ -63,7 +71,11 @@ func (r *Record) clone() *Record {
 func (m *Manager) recordPath(id string) string { return filepath.Join(m.cfg.StateDir, id+".json") }
 
 func (m *Manager) save(r *Record) error {
-	if err := atomicfile.WriteJSON(m.recordPath(r.ID), r, 0o644); err != nil {
+	path := m.recordPath(r.ID)
+	if r.Predefined {
+		path = m.predefinedPath()
+	}
+	if err := atomicfile.WriteJSON(path, r, 0o644); err != nil {
 		return fmt.Errorf("save network %s: %w", r.Name, err)
 	}
 	return nil
