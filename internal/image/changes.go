@@ -3,7 +3,9 @@ package image
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,6 +17,10 @@ import (
 // instructions to cfg. Supported: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL,
 // USER, VOLUME, WORKDIR, STOPSIGNAL.
 func applyChanges(cfg dockerspec.DockerOCIImageConfig, changes []string) (dockerspec.DockerOCIImageConfig, error) {
+	// cfg's maps and Env may be the committed container's own (a data race
+	// with its record and a silent change to it): copy before writing.
+	cfg.Labels, cfg.ExposedPorts, cfg.Volumes = maps.Clone(cfg.Labels), maps.Clone(cfg.ExposedPorts), maps.Clone(cfg.Volumes)
+	cfg.Env = slices.Clone(cfg.Env)
 	cmdSet := false
 	for _, change := range changes {
 		instr, rest, _ := strings.Cut(strings.TrimSpace(change), " ")

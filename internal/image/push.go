@@ -32,6 +32,8 @@ const maxUploads = 5
 // (mounted from another repository of the same registry when one has
 // them), then the config and a manifest per tag. Layers are gzip
 // compressed once; the blob is kept and reused by later pushes.
+// Concurrent pushes share one compression per layer and take turns
+// writing one blob to one repository (see keyLock).
 func (s *Service) Push(ctx context.Context, opts PushOptions) error {
 	if s.rc == nil {
 		return errNoRegistry
@@ -116,16 +118,28 @@ func (s *Service) pushTag(ctx context.Context, sess *registry.Session, p *progre
 	if err != nil {
 		return err
 	}
-	if err := sess.PutManifest(ctx, ref.Tag(), raw, m.MediaType); err != nil {
+	dgst := digest.FromBytes(raw)
+	if err := s.putManifest(ctx, sess, ref.Tag(), raw, m.MediaType, dgst); err != nil {
 		return err
 	}
-	dgst := digest.FromBytes(raw)
 	s.recordPush(ctx, ref, img.ID, raw, dgst)
 	p.status("", fmt.Sprintf("%s: digest: %s size: %d", ref.Tag(), dgst, len(raw)))
 	aux, _ := json.Marshal(map[string]any{"Tag": ref.Tag(), "Digest": dgst.String(), "Size": len(raw)})
 	rm := json.RawMessage(aux)
 	p.send(jsonstream.Message{Aux: &rm})
 	return nil
+}
+
+// putManifest uploads a manifest; pushes of one manifest to one
+// repository (several tags of one image) take turns, as the registry
+// rewrites the manifest's revision link in place (see keyLock).
+func (s *Service) putManifest(ctx context.Context, sess *registry.Session, tag string, raw []byte, mediaType string, dgst digest.Digest) error {
+	unlock, err := s.pushes.lock(ctx, uploadKey(sess, dgst))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return sess.PutManifest(ctx, tag, raw, mediaType)
 }
 
 // pushManifest is the wire form: no empty manifests list.
@@ -154,6 +168,11 @@ func (s *Service) pushConfig(ctx context.Context, sess *registry.Session, id dig
 		return ocispec.Descriptor{}, err
 	}
 	desc := ocispec.Descriptor{MediaType: mt, Digest: id, Size: size}
+	unlock, err := s.pushes.lock(ctx, uploadKey(sess, id))
+	if err != nil {
+		return desc, err
+	}
+	defer unlock()
 	if ok, err := sess.BlobExists(ctx, id); err != nil || ok {
 		return desc, err
 	}

@@ -50,6 +50,11 @@ func (s *Service) pushLayer(ctx context.Context, sess *registry.Session, p *prog
 		return ocispec.Descriptor{}, err
 	}
 	desc := ocispec.Descriptor{MediaType: b.MediaType, Digest: b.Digest, Size: b.Size}
+	unlock, err := s.pushes.lock(ctx, uploadKey(sess, b.Digest))
+	if err != nil {
+		return desc, err
+	}
+	defer unlock()
 	if ok, err := sess.BlobExists(ctx, b.Digest); err != nil {
 		return desc, err
 	} else if ok {
@@ -67,12 +72,34 @@ func (s *Service) pushLayer(ctx context.Context, sess *registry.Session, p *prog
 		return desc, err
 	}
 	defer f.Close()
-	c := &counter{r: f, p: p, id: id, status: "Pushing", total: b.Size}
+	c := &seekCounter{counter{r: f, p: p, id: id, status: "Pushing", total: b.Size}, f}
 	if err := sess.PutBlob(ctx, b.Digest, b.Size, c); err != nil {
 		return desc, err
 	}
 	p.status(id, "Pushed")
 	return desc, s.noteBlob(ctx, diffID, 0, blobDesc{Digest: b.Digest, Repos: []string{repo}})
+}
+
+// seekCounter is a progress counter over a seekable blob, so the
+// registry client can send an upload again from the start (after a token
+// refresh); seeking moves the bar with it.
+type seekCounter struct {
+	counter
+	s io.Seeker
+}
+
+func (c *seekCounter) Seek(off int64, whence int) (int64, error) {
+	n, err := c.s.Seek(off, whence)
+	if err == nil {
+		c.n = n
+	}
+	return n, err
+}
+
+// uploadKey names the lock for writing blob d to the session's
+// repository (see keyLock).
+func uploadKey(sess *registry.Session, d digest.Digest) string {
+	return "upload " + sess.Repository().Name() + "@" + d.String()
 }
 
 // mountSource picks a repository on the same registry that has the blob.
@@ -101,8 +128,14 @@ func mustNamed(path string) reference.Named {
 }
 
 // layerBlob returns a stored compressed blob for diffID, compressing the
-// layer (once) when none is known.
+// layer (once) when none is known. Concurrent pushes of the layer wait
+// for one compression and share its blob.
 func (s *Service) layerBlob(ctx context.Context, p *progress, imgID, diffID digest.Digest) (blobDesc, error) {
+	unlock, err := s.pushes.lock(ctx, "compress "+diffID.String())
+	if err != nil {
+		return blobDesc{}, err
+	}
+	defer unlock()
 	di, err := s.diffInfo(diffID)
 	if err != nil {
 		return blobDesc{}, err

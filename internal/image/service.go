@@ -30,6 +30,7 @@ type Service struct {
 
 	mu      sync.Mutex // held while changing metadata and removing layers/blobs
 	configs sync.Map   // digest.Digest -> *configFile; configs are immutable
+	pushes  keyLock    // one upload per blob and repository, one compression per layer
 }
 
 // Image is an image as the rest of Berth sees it.

@@ -131,7 +131,9 @@ func (s *Session) Mount(ctx context.Context, d digest.Digest, from string) (bool
 	return resp.StatusCode == http.StatusCreated, nil
 }
 
-// PutBlob uploads size bytes of r as blob d (POST, then one PUT).
+// PutBlob uploads size bytes of r as blob d (POST, then one PUT). When r
+// is an io.Seeker the PUT can be sent again (after a token refresh) from
+// the start of r, which must then be where the blob starts.
 func (s *Session) PutBlob(ctx context.Context, d digest.Digest, size int64, r io.Reader) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url("blobs", "uploads/"), nil)
 	if err != nil {
@@ -149,11 +151,12 @@ func (s *Session) PutBlob(ctx context.Context, d digest.Digest, size int64, r io
 	q := loc.Query()
 	q.Set("digest", d.String())
 	loc.RawQuery = q.Encode()
-	put, err := http.NewRequestWithContext(ctx, http.MethodPut, loc.String(), io.NopCloser(r))
+	body, getBody := bodyFrom(r)
+	put, err := http.NewRequestWithContext(ctx, http.MethodPut, loc.String(), body)
 	if err != nil {
 		return err
 	}
-	put.ContentLength = size
+	put.ContentLength, put.GetBody = size, getBody
 	put.Header.Set("Content-Type", "application/octet-stream")
 	resp, err = s.do(put, target{}, http.StatusCreated)
 	if err != nil {

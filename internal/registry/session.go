@@ -41,7 +41,7 @@ func (c *Client) Open(ctx context.Context, repo name.Repository, auth registry.A
 }
 
 func (c *Client) handshake(ctx context.Context, reg name.Registry, auth registry.AuthConfig, scopes []string) (http.RoundTripper, error) {
-	base := transport.NewUserAgent(c.roundTripper(reg), c.cfg.UserAgent)
+	base := transport.NewUserAgent(rewind{c.roundTripper(reg)}, c.cfg.UserAgent)
 	return transport.NewWithContext(ctx, reg, authenticator(auth), base, scopes)
 }
 

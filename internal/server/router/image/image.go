@@ -190,10 +190,35 @@ func (r router) getImagesByName(ctx context.Context, w http.ResponseWriter, _ *h
 	}
 	// API ≤ 1.47 documents Parent (the image a commit or build step was
 	// made from); the newer wire types no longer carry it.
+	resp := r.b.InspectResponse(img)
+	if httputil.VersionLess(httputil.VersionFromContext(ctx), "1.48") {
+		// Before 1.45 Docker also sends Container and ContainerConfig.
+		// docker-compose v1 reads ContainerConfig (its Volumes) whenever it
+		// recreates a container, and negotiates the newest version, so
+		// Berth sends them up to 1.47 (Docker ≥ 25 drops them and breaks
+		// docker-compose v1 recreates). Berth keeps no build container's
+		// config, so it sends the image's own.
+		return httputil.WriteJSON(w, http.StatusOK, struct {
+			apiimage.InspectResponse
+			Parent          string `json:"Parent"`
+			Container       string `json:"Container"`
+			ContainerConfig any    `json:"ContainerConfig"`
+		}{resp, parent, "", legacyContainerConfig(resp)})
+	}
 	return httputil.WriteJSON(w, http.StatusOK, struct {
 		apiimage.InspectResponse
 		Parent string `json:"Parent"`
-	}{r.b.InspectResponse(img), parent})
+	}{resp, parent})
+}
+
+// legacyContainerConfig is the ContainerConfig of API < 1.45 image inspect:
+// the image config in the container config's shape (an empty object when the
+// image has no config, as Docker sends for BuildKit-built images).
+func legacyContainerConfig(resp apiimage.InspectResponse) any {
+	if resp.Config == nil {
+		return struct{}{}
+	}
+	return resp.Config
 }
 
 func (r router) postImagesTag(ctx context.Context, w http.ResponseWriter, req *http.Request, vars map[string]string) error {
