@@ -13,9 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
-	"github.com/berth-engine/berth/internal/archive"
 	"github.com/berth-engine/berth/internal/image"
 	"github.com/containerd/errdefs"
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -34,6 +32,7 @@ type Builder struct {
 	max   int64  // cap on the bytes of cached step images (0: none)
 	mem   string // in-memory (tmpfs) root for contexts; "" keeps them on disk
 	gc    sync.Mutex
+	ctxs  contexts // received contexts (see contexts.go)
 }
 
 // WithMemoryContexts unpacks build contexts under dir, a size-capped tmpfs:
@@ -70,14 +69,8 @@ func (b *Builder) Build(ctx context.Context, buildContext io.Reader, opts Option
 	if err := os.MkdirAll(b.tmp, 0o700); err != nil {
 		return nil, err
 	}
-	dir, err := b.unpack(ctx, buildContext)
-	defer func() {
-		if dir != "" {
-			os.RemoveAll(dir)
-			os.RemoveAll(dir + ".secrets")
-			os.RemoveAll(dir + ".downloads")
-		}
-	}()
+	dir, err := b.contextDir(ctx, buildContext, opts)
+	defer b.release(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -101,107 +94,6 @@ func (b *Builder) Build(ctx context.Context, buildContext io.Reader, opts Option
 	return img, nil
 }
 
-// unpack extracts the context into a new directory: in memory when the
-// builder has a memory root and the context fits, on disk otherwise. While
-// it unpacks in memory, the raw stream is also spooled to a file in memory;
-// when memory runs out the spool moves to disk, takes the rest of the
-// stream, and the context is unpacked on disk from it, so the client never
-// has to send the context again.
-func (b *Builder) unpack(ctx context.Context, r io.Reader) (string, error) {
-	if b.mem == "" {
-		return unpackInto(ctx, r, b.tmp)
-	}
-	spool, err := os.CreateTemp(b.mem, "ctx-*.tar")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(spool.Name())
-	defer spool.Close()
-	sp := &spoolWriter{f: spool}
-	dir, err := unpackInto(ctx, io.TeeReader(r, sp), b.mem)
-	if err == nil || !(isFull(err) || sp.full) {
-		return dir, err
-	}
-	os.RemoveAll(dir)
-	disk, err := os.CreateTemp(b.tmp, "ctx-*.tar")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(disk.Name())
-	defer disk.Close()
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(disk, io.LimitReader(spool, sp.n)); err != nil {
-		return "", fmt.Errorf("build context: %w", err)
-	}
-	spool.Close()
-	os.Remove(spool.Name())
-	if _, err := disk.Write(sp.pending); err != nil {
-		return "", fmt.Errorf("build context: %w", err)
-	}
-	if _, err := io.Copy(disk, r); err != nil {
-		return "", fmt.Errorf("build context: %w", err)
-	}
-	if _, err := disk.Seek(0, io.SeekStart); err != nil {
-		return "", err
-	}
-	return unpackInto(ctx, disk, b.tmp)
-}
-
-// spoolWriter keeps what it could not write once its file is full (the
-// tee must not lose bytes): the spool then holds n bytes, pending the rest.
-type spoolWriter struct {
-	f       *os.File
-	n       int64
-	full    bool
-	pending []byte
-}
-
-func (w *spoolWriter) Write(p []byte) (int, error) {
-	total := len(p)
-	if !w.full {
-		n, err := w.f.Write(p)
-		w.n += int64(n)
-		if err == nil {
-			return n, nil
-		}
-		w.full, p = true, p[n:]
-	}
-	w.pending = append(w.pending, p...)
-	if len(w.pending) > 64<<20 { // the unpacking should have failed long ago
-		return 0, fmt.Errorf("build context spool: %w", syscall.ENOSPC)
-	}
-	return total, nil
-}
-
-func isFull(err error) bool { return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) }
-
-// unpackInto extracts r into a new directory under parent and returns it
-// (also on error, for the caller to remove).
-func unpackInto(ctx context.Context, r io.Reader, parent string) (string, error) {
-	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp(parent, "ctx-")
-	if err != nil {
-		return "", err
-	}
-	return dir, unpackContext(ctx, r, dir)
-}
-
-func unpackContext(ctx context.Context, r io.Reader, dir string) error {
-	rc, err := archive.DecompressStream(r)
-	if err != nil {
-		return fmt.Errorf("build context: %v: %w", err, errdefs.ErrInvalidArgument)
-	}
-	defer rc.Close()
-	if _, err := archive.Apply(ctx, dir, rc, archive.ApplyOptions{Whiteouts: archive.WhiteoutApply}); err != nil {
-		return fmt.Errorf("build context: %w", err)
-	}
-	return nil
-}
-
 // job is one build.
 type job struct {
 	b      *Builder
@@ -219,6 +111,7 @@ type job struct {
 	states    map[int]*state // built stages
 	downloads atomic.Int64   // ADD <url> files fetched
 	hits      []string       // cache keys used, touched at the end
+	cacheFrom cacheFrom      // --cache-from images and where stages follow them
 }
 
 func (j *job) hit(key string) {
@@ -262,6 +155,7 @@ func (b *Builder) newJob(dir string, opts Options, out Output) (*job, error) {
 	res.PrintWarnings(streamWriter{out: out})
 	j := &job{b: b, opts: opts, out: out, dir: dir, lex: shell.NewLex(res.EscapeToken), escape: res.EscapeToken,
 		stages: stages, usedArgs: map[string]bool{}, states: map[int]*state{}}
+	j.meta = platformArgs(opts.Platform)
 	if err := j.globalArgs(metaArgs); err != nil {
 		return nil, err
 	}

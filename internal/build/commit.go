@@ -40,17 +40,20 @@ func (j *job) commitMeta(ctx context.Context, st *state, comment string, change 
 // probe looks the step up in the cache; on a hit st moves to the cached
 // image. It returns the step's cache key.
 func (j *job) probe(ctx context.Context, st *state, cfg dockerspec.DockerOCIImageConfig, createdBy, sum string) (string, bool) {
-	key := cacheKey(st.id, createdBy+"\x00"+st.author, cfg, sum)
+	if !j.opts.NoCache && j.followCacheFrom(ctx, st, cfg, createdBy, sum) {
+		return "", true
+	}
+	key := stepKey(st.id, createdBy, st.author, cfg, sum)
 	if j.opts.NoCache || j.b.cache == nil {
-		return key, false
+		return key, j.startCacheFrom(ctx, st, cfg, createdBy, sum)
 	}
 	id, ok := j.b.cache.Lookup(key)
 	if !ok {
-		return key, false
+		return key, j.startCacheFrom(ctx, st, cfg, createdBy, sum)
 	}
 	img, err := j.b.be.Image(ctx, id.String())
-	if err != nil {
-		return key, false // the cached image was removed
+	if err != nil { // the cached image was removed
+		return key, j.startCacheFrom(ctx, st, cfg, createdBy, sum)
 	}
 	st.out.Stream(" ---> Using cache\n")
 	j.hit(key)

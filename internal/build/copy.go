@@ -18,7 +18,6 @@ import (
 	"github.com/containerd/errdefs"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	ctr "github.com/moby/moby/api/types/container"
 )
 
 // copyRequest is a COPY or ADD instruction.
@@ -74,7 +73,7 @@ func (j *job) copyStep(ctx context.Context, st *state, req copyRequest) error {
 	if (len(srcs) > 1 || len(req.SourcePaths) > 1) && !strings.HasSuffix(dest, "/") {
 		return fmt.Errorf("When using %s with more than one source file, the destination must be a directory and end with a /: %w", req.name, errdefs.ErrInvalidArgument)
 	}
-	sum, err := checksum(srcs)
+	sum, err := j.contextChecksum(srcs)
 	if err != nil {
 		return err
 	}
@@ -142,9 +141,13 @@ func (j *job) contextSources(ctx context.Context, req copyRequest) ([]source, er
 
 // match returns the context paths matching pattern (a plain path when it
 // has no wildcard).
-func (j *job) match(pattern string) ([]source, error) {
-	if !strings.ContainsAny(pattern, "*?[") {
-		s, err := j.resolve(pattern)
+func (j *job) match(pattern string) ([]source, error) { return matchIn(j.dir, pattern) }
+
+// matchIn returns the paths under root matching pattern (a plain path
+// when it has no wildcard); a matching directory is not searched further.
+func matchIn(root, pattern string) ([]source, error) {
+	if !hasWildcard(pattern) {
+		s, err := resolveIn(root, pattern)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -154,15 +157,15 @@ func (j *job) match(pattern string) ([]source, error) {
 		return []source{s}, nil
 	}
 	var out []source
-	err := filepath.WalkDir(j.dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(j.dir, p)
+		rel, _ := filepath.Rel(root, p)
 		if ok, _ := path.Match(pattern, filepath.ToSlash(rel)); !ok || rel == "." {
 			return nil
 		}
-		s, err := j.resolve(rel)
+		s, err := resolveIn(root, rel)
 		if err != nil {
 			return err
 		}
@@ -175,8 +178,11 @@ func (j *job) match(pattern string) ([]source, error) {
 	return out, err
 }
 
-func (j *job) resolve(rel string) (source, error) {
-	host, err := securejoin.SecureJoin(j.dir, rel)
+func (j *job) resolve(rel string) (source, error) { return resolveIn(j.dir, rel) }
+
+// resolveIn finds rel under root, symlinks resolved inside root.
+func resolveIn(root, rel string) (source, error) {
+	host, err := securejoin.SecureJoin(root, rel)
 	if err != nil {
 		return source{}, err
 	}
@@ -216,7 +222,11 @@ func (j *job) isDir(ctx context.Context, cid, p string) bool {
 // checksum hashes the sources' names, modes, link targets and contents.
 // File contents are hashed in parallel; their digests are then combined
 // in walk order, so the result does not depend on scheduling.
-func checksum(srcs []source) (string, error) {
+func checksum(srcs []source) (string, error) { return checksumWith(srcs, nil) }
+
+// checksumWith is checksum taking the digests of files in known (those
+// hashed as the context was received) instead of reading them again.
+func checksumWith(srcs []source, known contextSums) (string, error) {
 	type entry struct {
 		header string
 		path   string // regular file to hash, or ""
@@ -258,6 +268,10 @@ func checksum(srcs []source) (string, error) {
 		if e.path == "" {
 			continue
 		}
+		if sum, ok := known[e.path]; ok {
+			e.sum = sum
+			continue
+		}
 		g.Go(func() error {
 			f, err := os.Open(e.path)
 			if err != nil {
@@ -285,7 +299,9 @@ func checksum(srcs []source) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// copyFrom copies paths from another stage or an image.
+// copyFrom copies paths from another stage or an image. A source with
+// wildcards is expanded in the source's files as a context source is:
+// the directory above its first wildcard is extracted and matched.
 func (j *job) copyFrom(ctx context.Context, st *state, req copyRequest, dest string, mode *int64) error {
 	srcID, err := j.fromImage(ctx, st, req.from)
 	if err != nil {
@@ -299,32 +315,120 @@ func (j *job) copyFrom(ctx context.Context, st *state, req copyRequest, dest str
 	if hit {
 		return nil
 	}
-	src, err := j.b.be.Create(ctx, &ctr.Config{Image: srcID, Cmd: []string{"/bin/sh"}, Entrypoint: []string{}}, &ctr.HostConfig{NetworkMode: "none"})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = j.b.be.Remove(context.WithoutCancel(ctx), src) }()
-	return j.writeLayer(ctx, st, cloneConfig(st.cfg), createdBy, key, req.chown, func(cid string) (func(w *layerWriter) error, error) {
-		targets := make([]string, len(req.SourcePaths))
-		dirs := make([]bool, len(req.SourcePaths))
-		for i, p := range req.SourcePaths {
-			stat, err := j.b.be.Stat(ctx, src, p)
-			if err != nil {
-				return nil, fmt.Errorf("COPY failed: %w", err)
-			}
-			dirs[i] = stat.Mode.IsDir()
-			targets[i] = j.destFor(ctx, cid, dest, p, dirs[i])
+	var cleanups []func()
+	defer func() {
+		for _, c := range cleanups {
+			c()
 		}
-		return func(w *layerWriter) error {
-			w.mode = mode
-			for i, p := range req.SourcePaths {
-				if err := w.addImagePath(ctx, j.b.be, src, p, targets[i], dirs[i]); err != nil {
-					return err
+	}()
+	return j.withSource(ctx, srcID, func(src string) error {
+		return j.writeLayer(ctx, st, cloneConfig(st.cfg), createdBy, key, req.chown, func(cid string) (func(w *layerWriter) error, error) {
+			var items []fromItem
+			for _, p := range req.SourcePaths {
+				got, cleanup, err := j.fromItems(ctx, src, p)
+				if cleanup != nil {
+					cleanups = append(cleanups, cleanup)
 				}
+				if err != nil {
+					return nil, err
+				}
+				items = append(items, got...)
 			}
-			return nil
-		}, nil
+			if len(items) > 1 && !strings.HasSuffix(dest, "/") {
+				return nil, fmt.Errorf("When using COPY with more than one source file, the destination must be a directory and end with a /: %w", errdefs.ErrInvalidArgument)
+			}
+			for i := range items {
+				items[i].target = j.destFor(ctx, cid, dest, items[i].rel(), items[i].isDir())
+			}
+			return func(w *layerWriter) error {
+				w.mode = mode
+				for _, it := range items {
+					if err := it.add(ctx, w, j.b.be, src); err != nil {
+						return err
+					}
+				}
+				return nil
+			}, nil
+		})
 	})
+}
+
+// fromItem is one source of a COPY --from: a path streamed from the
+// source container, or a wildcard match extracted on the host.
+type fromItem struct {
+	path   string // in the source container ("" for a match)
+	dir    bool
+	match  source
+	target string
+}
+
+func (it fromItem) rel() string {
+	if it.path != "" {
+		return it.path
+	}
+	return it.match.rel
+}
+
+func (it fromItem) isDir() bool { return it.dir || it.match.isDir }
+
+func (it fromItem) add(ctx context.Context, w *layerWriter, be Containers, src string) error {
+	if it.path != "" {
+		return w.addImagePath(ctx, be, src, it.path, it.target, it.dir)
+	}
+	return w.addSource(it.match, it.target, false)
+}
+
+// fromItems resolves source p of container src: itself, or what its
+// wildcards match (the returned function removes the extracted files).
+func (j *job) fromItems(ctx context.Context, src, p string) ([]fromItem, func(), error) {
+	if !hasWildcard(p) {
+		stat, err := j.b.be.Stat(ctx, src, p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("COPY failed: %w", err)
+		}
+		return []fromItem{{path: p, dir: stat.Mode.IsDir()}}, nil, nil
+	}
+	base, pattern := splitWildcard(p)
+	dir, cleanup, err := j.scratchDir("from-")
+	if err != nil {
+		return nil, nil, err
+	}
+	root, err := j.extract(ctx, src, base, dir)
+	if errdefs.IsNotFound(err) {
+		err = nil
+		root = ""
+	}
+	if err != nil {
+		return nil, cleanup, err
+	}
+	var matches []source
+	if root != "" {
+		if matches, err = matchIn(root, pattern); err != nil {
+			return nil, cleanup, err
+		}
+	}
+	if len(matches) == 0 {
+		return nil, cleanup, fmt.Errorf("COPY failed: no source files were specified: nothing matches %s: %w", p, errdefs.ErrNotFound)
+	}
+	items := make([]fromItem, len(matches))
+	for i, m := range matches {
+		items[i] = fromItem{match: m}
+	}
+	return items, cleanup, nil
+}
+
+func hasWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+// splitWildcard splits p at the directory above its first wildcard:
+// "/out/*/lib*.so" is "/out" and "*/lib*.so".
+func splitWildcard(p string) (base, pattern string) {
+	parts := strings.Split(strings.TrimPrefix(path.Clean("/"+p), "/"), "/")
+	for i, part := range parts {
+		if hasWildcard(part) {
+			return "/" + strings.Join(parts[:i], "/"), strings.Join(parts[i:], "/")
+		}
+	}
+	return "/", strings.Join(parts, "/")
 }
 
 // fromImage is the image ID of a stage (by name or index) or image ref.
@@ -342,7 +446,7 @@ func (j *job) fromImage(ctx context.Context, st *state, from string) (string, er
 		img, err = j.pull(ctx, st, from)
 	}
 	if err != nil {
-		return "", err
+		return "", unknownSource(from, err)
 	}
 	return img.ID.String(), nil
 }

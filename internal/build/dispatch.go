@@ -33,6 +33,9 @@ func (j *job) dispatch(ctx context.Context, st *state, c instructions.Command) e
 	case *instructions.CopyCommand:
 		return j.copyStep(ctx, st, copyRequest{SourcesAndDest: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, name: "COPY"})
 	case *instructions.AddCommand:
+		if isGitSource(c) {
+			return j.addGit(ctx, st, c)
+		}
 		return j.copyStep(ctx, st, copyRequest{SourcesAndDest: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, name: "ADD", unpack: true, checksum: c.Checksum})
 	case *instructions.ArgCommand:
 		return j.arg(ctx, st, c)

@@ -12,5 +12,12 @@
 // bucket keyed by parent image, instruction and the checksum of copied
 // files), so an unchanged step reuses the image it made before.
 //
+// The context is a tar stream, or a remote context: a git repository the
+// daemon clones with the git binary (git.go) or an http(s) URL of an
+// archive or a Dockerfile (remotectx.go). --cache-from images serve as
+// cache with the classic builder's semantics (cachefrom.go); --platform
+// and FROM --platform choose base images and set the automatic platform
+// ARGs (platform.go).
+//
 // The builder reaches images and containers only through Backend.
 package build

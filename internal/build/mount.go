@@ -1,6 +1,7 @@
 package build
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -16,14 +17,15 @@ import (
 
 // runMounts turns RUN --mount flags into the build container's mounts:
 // type=cache is a directory kept between builds (under the builder's
-// root, by cache id), type=bind mounts a path of the build context
-// (read-only unless rw), type=tmpfs an empty tmpfs. It also returns what
+// root, by cache id), type=bind mounts a path of the build context or,
+// with from=, of another stage or an image (read-only unless rw; see
+// stageBind), type=tmpfs an empty tmpfs. It also returns what
 // the mounts add to the step's cache key: their specs, and the checksum
 // of bound context paths. type=secret mounts a secret the request
 // carries (Options.Secrets) read-only, from a file outside the image, so
 // it never reaches a layer or the history; its content is not part of the
 // cache key (as with BuildKit).
-func (j *job) runMounts(st *state, c *instructions.RunCommand) (runMounts, error) {
+func (j *job) runMounts(ctx context.Context, st *state, c *instructions.RunCommand) (runMounts, error) {
 	var rm runMounts
 	var key strings.Builder
 	for _, m := range instructions.GetMounts(c) {
@@ -44,17 +46,27 @@ func (j *job) runMounts(st *state, c *instructions.RunCommand) (runMounts, error
 			rm.mounts = append(rm.mounts, mount.Mount{Type: mount.TypeBind, Source: dir, Target: target, ReadOnly: m.ReadOnly})
 		case instructions.MountTypeBind:
 			if m.From != "" {
-				return rm, fmt.Errorf("RUN --mount=type=bind,from= is not supported by this builder: %w", errdefs.ErrNotImplemented)
+				id, err := j.fromImage(ctx, st, m.From)
+				if err != nil {
+					return rm, fmt.Errorf("RUN --mount: %w", err)
+				}
+				key.WriteString(id)
+				rm.binds = append(rm.binds, stageBind{mount: len(rm.mounts), image: id, source: m.Source})
+				rm.mounts = append(rm.mounts, mount.Mount{Type: mount.TypeBind, Target: target, ReadOnly: m.ReadOnly})
+				continue
 			}
 			src, err := j.resolve(strings.TrimPrefix(path.Clean("/"+m.Source), "/"))
 			if err != nil {
 				return rm, fmt.Errorf("RUN --mount source %s: %v: %w", m.Source, err, errdefs.ErrNotFound)
 			}
-			sum, err := checksum([]source{src})
+			sum, err := j.contextChecksum([]source{src})
 			if err != nil {
 				return rm, err
 			}
 			key.WriteString(sum)
+			if !m.ReadOnly { // the context must stay as received: write to a copy
+				rm.binds = append(rm.binds, stageBind{mount: len(rm.mounts), host: src.host})
+			}
 			rm.mounts = append(rm.mounts, mount.Mount{Type: mount.TypeBind, Source: src.host, Target: target, ReadOnly: m.ReadOnly})
 		case instructions.MountTypeTmpfs:
 			rm.mounts = append(rm.mounts, mount.Mount{Type: mount.TypeTmpfs, Target: target})
@@ -80,6 +92,7 @@ type runMounts struct {
 	mounts  []mount.Mount
 	key     string   // what they add to the cache key
 	secrets []string // secret mount points, kept out of the layer
+	binds   []stageBind
 }
 
 // cacheMountDir creates (once) the directory of a cache mount.

@@ -26,6 +26,13 @@ type Options struct {
 	Resources  ctr.Resources
 	ShmSize    int64
 	ExtraHosts []string
+	// Remote is a remote context (remote=): a git URL or the http(s) URL
+	// of a tar archive or a Dockerfile; the request body is then unused.
+	Remote string
+	// CacheFrom names images accepted as cache sources (cachefrom=).
+	CacheFrom []string
+	// Platform is the target platform (platform=), "" for the host's.
+	Platform string
 }
 
 // Output receives the build's progress, already in the classic builder's

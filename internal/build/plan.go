@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -108,10 +109,11 @@ func (j *job) needed() ([]int, error) {
 		out = append(out, i)
 	}
 	slices.Sort(out)
-	return out, nil
+	return out, j.checkRefs(out)
 }
 
-// deps are the earlier stages stage i uses (FROM, COPY --from).
+// deps are the earlier stages stage i uses (FROM, COPY --from,
+// RUN --mount=from=).
 func (j *job) deps(i int) []int {
 	var out []int
 	if base, _, err := j.lex.ProcessWord(j.stages[i].BaseName, shell.EnvsFromSlice(j.meta)); err == nil {
@@ -119,14 +121,60 @@ func (j *job) deps(i int) []int {
 			out = append(out, d)
 		}
 	}
+	for _, from := range j.fromRefs(i) {
+		if d := j.stageIndex(from, i); d >= 0 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// fromRefs are the stages or images stage i's COPY --from and RUN
+// --mount from= name, expanded with the global ARGs.
+func (j *job) fromRefs(i int) []string {
+	var out []string
+	add := func(from string) {
+		if from == "" {
+			return
+		}
+		if v, _, err := j.lex.ProcessWord(from, shell.EnvsFromSlice(j.meta)); err == nil {
+			from = v
+		}
+		out = append(out, from)
+	}
 	for _, c := range j.stages[i].Commands {
-		if cp, ok := c.(*instructions.CopyCommand); ok && cp.From != "" {
-			if d := j.stageIndex(cp.From, i); d >= 0 {
-				out = append(out, d)
+		switch c := c.(type) {
+		case *instructions.CopyCommand:
+			add(c.From)
+		case *instructions.RunCommand:
+			for _, m := range instructions.GetMounts(c) {
+				add(m.From)
 			}
 		}
 	}
 	return out
+}
+
+// checkRefs rejects, before anything is built, a --from naming the stage
+// itself or a later stage (only earlier stages can be used, as with the
+// classic builder) or naming neither a stage nor a valid image reference.
+func (j *job) checkRefs(order []int) error {
+	for _, i := range order {
+		for _, from := range j.fromRefs(i) {
+			if j.stageIndex(from, i) >= 0 || strings.Contains(from, "$") {
+				continue
+			}
+			for k := i; k < len(j.stages); k++ {
+				if strings.EqualFold(j.stages[k].Name, from) {
+					return fmt.Errorf("stage %s uses stage %q, which is not defined before it: %w", j.stageName(i), from, errdefs.ErrInvalidArgument)
+				}
+			}
+			if _, err := reference.ParseNormalizedNamed(from); err != nil {
+				return fmt.Errorf("--from=%s: no such stage, and not a valid image reference: %w", from, errdefs.ErrInvalidArgument)
+			}
+		}
+	}
+	return nil
 }
 
 // stageIndex finds an earlier stage by name or index, -1 if none.
@@ -137,4 +185,12 @@ func (j *job) stageIndex(name string, before int) int {
 		}
 	}
 	return -1
+}
+
+// stageName is how errors name stage i.
+func (j *job) stageName(i int) string {
+	if n := j.stages[i].Name; n != "" {
+		return strconv.Quote(n)
+	}
+	return strconv.Itoa(i)
 }

@@ -8,11 +8,12 @@ import (
 	apibuild "github.com/moby/moby/api/types/build"
 )
 
-// Prune empties the build cache (POST /build/prune): every entry is
-// forgotten and the cached images nothing else needs (untagged, no
-// container) are deleted with the data only they use.
+// Prune empties the build cache (POST /build/prune) and the context
+// cache: every entry is forgotten and the cached images nothing else
+// needs (untagged, no container) are deleted with the data only they use.
 func (b *Builder) Prune(ctx context.Context) (apibuild.CachePruneReport, error) {
 	report := apibuild.CachePruneReport{CachesDeleted: []string{}}
+	b.ctxs.empty() // the context cache
 	if b.cache == nil {
 		return report, nil
 	}

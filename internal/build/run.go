@@ -31,7 +31,7 @@ func (j *job) runStep(ctx context.Context, st *state, c *instructions.RunCommand
 			return fmt.Errorf("RUN --%s is not supported by this builder: %w", f, errdefs.ErrNotImplemented)
 		}
 	}
-	rm, err := j.runMounts(st, c)
+	rm, err := j.runMounts(ctx, st, c)
 	if err != nil {
 		return err
 	}
@@ -54,6 +54,11 @@ func (j *job) runStep(ctx context.Context, st *state, c *instructions.RunCommand
 	key, hit := j.probe(ctx, st, st.cfg, createdBy, "network="+network+"\x00"+rm.key)
 	if hit {
 		return nil
+	}
+	cleanup, err := j.bindStages(ctx, rm)
+	defer cleanup()
+	if err != nil {
+		return err
 	}
 	hc := &ctr.HostConfig{NetworkMode: ctr.NetworkMode(network), Mounts: rm.mounts, Resources: j.opts.Resources,
 		ShmSize: j.opts.ShmSize, ExtraHosts: j.opts.ExtraHosts}

@@ -85,6 +85,9 @@ func (j *job) buildStage(ctx context.Context, i int, out Output, first int) (*st
 		}
 		st.out.Stream(" ---> " + shortID(st.id.String()) + "\n")
 	}
+	if err := j.settleCacheFrom(ctx, st); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -110,10 +113,7 @@ func (j *job) from(ctx context.Context, i int, st *state) error {
 	if strings.EqualFold(base, "scratch") {
 		return nil
 	}
-	img, err := j.b.be.Image(ctx, base)
-	if j.opts.Pull || errdefs.IsNotFound(err) {
-		img, err = j.pull(ctx, st, base)
-	}
+	img, err := j.baseImage(ctx, i, st, base)
 	if err != nil {
 		return err
 	}

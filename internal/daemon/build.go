@@ -16,6 +16,7 @@ import (
 	ctr "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/api/types/registry"
+	digest "github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,6 +31,11 @@ func (d *Daemon) builder() *build.Builder {
 		d.log.Warn("build contexts stay on disk", "err", err)
 	} else {
 		opts = append(opts, build.WithMemoryContexts(mem))
+	}
+	// The last context stays in memory for the next build (only what
+	// changed is written again).
+	if kept := filepath.Join(d.cfg.ExecRoot, "build-context-cache"); mountContextTmpfs(kept) == nil {
+		opts = append(opts, build.WithContextCache(kept))
 	}
 	return build.New(buildBackend{d}, build.NewCache(d.db), filepath.Join(d.cfg.DataRoot, "build"), opts...)
 }
@@ -115,6 +121,22 @@ func (b buildBackend) DeleteImage(ctx context.Context, id string) (bool, int64, 
 
 func (b buildBackend) Pull(ctx context.Context, ref string, auth registry.AuthConfig, progress func(jsonstream.Message)) (*image.Image, error) {
 	return b.events().Pull(ctx, image.PullOptions{Ref: ref, Auth: auth, Progress: progress})
+}
+
+// PullPlatform pulls ref for platform (FROM --platform, build --platform).
+func (b buildBackend) PullPlatform(ctx context.Context, ref, platform string, auth registry.AuthConfig, progress func(jsonstream.Message)) (*image.Image, error) {
+	return b.events().Pull(ctx, image.PullOptions{Ref: ref, Platform: platform, Auth: auth, Progress: progress})
+}
+
+// The builder's optional backend features.
+var (
+	_ build.PlatformPuller = buildBackend{}
+	_ build.LayerReader    = buildBackend{}
+)
+
+// LayerTar reads a layer back (the builder's --cache-from).
+func (b buildBackend) LayerTar(ctx context.Context, diffID digest.Digest) (io.ReadCloser, error) {
+	return b.d.images.LayerTar(ctx, diffID)
 }
 
 func (b buildBackend) Create(ctx context.Context, cfg *ctr.Config, hc *ctr.HostConfig) (string, error) {

@@ -9,11 +9,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/berth-engine/berth/internal/cli/command"
 	buildrouter "github.com/berth-engine/berth/internal/server/router/build"
 	"github.com/moby/moby/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 )
 
@@ -29,6 +31,9 @@ type buildOptions struct {
 	rm        bool
 	forceRm   bool
 	secrets   []string
+	cacheFrom []string
+	platform  string
+	pull      bool
 }
 
 func newBuildCommand(c *command.CLI) *cobra.Command {
@@ -52,14 +57,19 @@ func newBuildCommand(c *command.CLI) *cobra.Command {
 	fs.StringVar(&o.network, "network", "default", "Set the networking mode for the RUN instructions during build")
 	fs.BoolVar(&o.rm, "rm", true, "Remove intermediate containers after a successful build")
 	fs.BoolVar(&o.forceRm, "force-rm", false, "Always remove intermediate containers")
+	fs.StringSliceVar(&o.cacheFrom, "cache-from", nil, "Images to consider as cache sources")
+	fs.StringVar(&o.platform, "platform", os.Getenv("DOCKER_DEFAULT_PLATFORM"), "Set platform if server is multi-platform capable")
+	fs.BoolVar(&o.pull, "pull", false, "Always attempt to pull a newer version of the image")
 	fs.StringArrayVar(&o.secrets, "secret", nil, "Secret to expose to the build (format: \"id=mysecret[,src=/local/secret|,env=VAR]\")")
 	return cmd
 }
 
-// runBuild sends the context directory (or, for "-", the tar on stdin).
+// runBuild sends the context directory (or, for "-", the tar on stdin; for
+// a git or http(s) URL, the URL for the daemon to fetch).
 func runBuild(ctx context.Context, c *command.CLI, o buildOptions, dir string) error {
 	dockerfile, excludes := o.file, []string(nil)
-	if dir != "-" {
+	remote := isRemoteContext(dir)
+	if dir != "-" && !remote {
 		var err error
 		if dockerfile, err = dockerfileInContext(dir, o.file); err != nil {
 			return err
@@ -86,17 +96,30 @@ func runBuild(ctx context.Context, c *command.CLI, o buildOptions, dir string) e
 		api = sc
 	}
 	var buildContext io.Reader = c.In
-	if dir != "-" {
+	if remote {
+		buildContext = nil
+	} else if dir != "-" {
 		pr, pw := io.Pipe()
 		go func() { pw.CloseWithError(buildcontext.Tar(dir, dockerfile, excludes, pw)) }()
 		defer pr.Close()
 		buildContext = pr
 	}
-	res, err := api.ImageBuild(ctx, buildContext, client.ImageBuildOptions{
+	opts := client.ImageBuildOptions{
 		Tags: o.tags, Dockerfile: dockerfile, BuildArgs: keyValuePtrs(o.buildArgs), Labels: keyValues(o.labels),
 		NoCache: o.noCache, Target: o.target, SuppressOutput: o.quiet, NetworkMode: o.network,
-		Remove: o.rm, ForceRemove: o.forceRm,
-	})
+		Remove: o.rm, ForceRemove: o.forceRm, CacheFrom: o.cacheFrom, PullParent: o.pull,
+	}
+	if remote {
+		opts.RemoteContext = dir
+	}
+	if o.platform != "" {
+		p, err := parsePlatform(o.platform)
+		if err != nil {
+			return err
+		}
+		opts.Platforms = []ocispec.Platform{p}
+	}
+	res, err := api.ImageBuild(ctx, buildContext, opts)
 	if err != nil {
 		return err
 	}
@@ -194,4 +217,35 @@ func secretsHeader(specs []string) (string, error) {
 	}
 	raw, err := json.Marshal(out)
 	return base64.StdEncoding.EncodeToString(raw), err
+}
+
+// isRemoteContext: a git repository or an http(s) URL (as docker build
+// reads its PATH | URL argument); the daemon fetches it.
+func isRemoteContext(s string) bool {
+	for _, p := range []string{"http://", "https://", "git://", "git@", "github.com/"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePlatform reads os[/arch[/variant]] for the API (the daemon
+// normalizes and checks it).
+func parsePlatform(s string) (ocispec.Platform, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) > 3 || slices.Contains(parts, "") {
+		return ocispec.Platform{}, fmt.Errorf("invalid platform %q: expected os[/arch[/variant]]", s)
+	}
+	p := ocispec.Platform{OS: parts[0]}
+	if len(parts) == 1 {
+		p = ocispec.Platform{OS: "linux", Architecture: parts[0]}
+	}
+	if len(parts) > 1 {
+		p.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
+		p.Variant = parts[2]
+	}
+	return p, nil
 }

@@ -61,10 +61,11 @@ func (r router) postBuild(ctx context.Context, w http.ResponseWriter, req *http.
 
 func buildOptions(req *http.Request) (build.Options, error) {
 	f := req.Form
-	if remote := f.Get("remote"); remote != "" && remote != "client-session" {
-		return build.Options{}, fmt.Errorf("remote build contexts are not supported yet: %w", errdefs.ErrNotImplemented)
+	if f.Get("remote") == "client-session" {
+		return build.Options{}, fmt.Errorf("BuildKit sessions (remote=client-session) are not supported: use the classic builder: %w", errdefs.ErrNotImplemented)
 	}
 	opts := build.Options{
+		Remote: f.Get("remote"), Platform: f.Get("platform"),
 		Dockerfile: f.Get("dockerfile"), Tags: f["t"], Target: f.Get("target"),
 		NoCache: httputil.BoolValue(req, "nocache"), Remove: httputil.BoolValueOr(req, "rm", true),
 		ForceRemove: httputil.BoolValue(req, "forcerm"), Quiet: httputil.BoolValue(req, "q"),
@@ -84,7 +85,7 @@ func buildOptions(req *http.Request) (build.Options, error) {
 	for _, p := range []struct {
 		key string
 		v   any
-	}{{"buildargs", &opts.BuildArgs}, {"labels", &opts.Labels}, {"ulimits", &opts.Resources.Ulimits}} {
+	}{{"buildargs", &opts.BuildArgs}, {"labels", &opts.Labels}, {"ulimits", &opts.Resources.Ulimits}, {"cachefrom", &opts.CacheFrom}} {
 		if raw := f.Get(p.key); raw != "" {
 			if err := json.Unmarshal([]byte(raw), p.v); err != nil {
 				return opts, fmt.Errorf("invalid %s: %v: %w", p.key, err, errdefs.ErrInvalidArgument)

@@ -51,7 +51,8 @@ func TestBuildOptionsInvalid(t *testing.T) {
 		{query: "buildargs=notjson", is: errdefs.ErrInvalidArgument},
 		{query: "labels=[1]", is: errdefs.ErrInvalidArgument},
 		{query: "memory=lots", is: errdefs.ErrInvalidArgument},
-		{query: "remote=https://example.com/ctx.tar", is: errdefs.ErrNotImplemented},
+		{query: "remote=client-session", is: errdefs.ErrNotImplemented},
+		{query: "cachefrom=img", is: errdefs.ErrInvalidArgument},
 		{header: [2]string{"X-Registry-Config", "!!"}, is: errdefs.ErrInvalidArgument},
 		{header: [2]string{SecretsHeader, "e30"}, is: errdefs.ErrInvalidArgument},
 	}
@@ -64,5 +65,16 @@ func TestBuildOptionsInvalid(t *testing.T) {
 		if _, err := buildOptions(req); !errors.Is(err, tc.is) {
 			t.Errorf("%q %v: err = %v, want %v", tc.query, tc.header, err, tc.is)
 		}
+	}
+}
+
+// TestBuildOptionsRemote: remote, cachefrom and platform are passed on.
+func TestBuildOptionsRemote(t *testing.T) {
+	q := url.Values{"remote": {"https://example.com/r.git#main:sub"}, "cachefrom": {`["a:1","b"]`}, "platform": {"linux/amd64"}}
+	req := httptest.NewRequest("POST", "/build?"+q.Encode(), nil)
+	_ = req.ParseForm()
+	o, err := buildOptions(req)
+	if err != nil || o.Remote != "https://example.com/r.git#main:sub" || !slices.Equal(o.CacheFrom, []string{"a:1", "b"}) || o.Platform != "linux/amd64" {
+		t.Errorf("options: %+v, %v", o, err)
 	}
 }
