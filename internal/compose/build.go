@@ -85,6 +85,18 @@ func (c *Compose) buildService(ctx context.Context, p *types.Project, s types.Se
 
 // stream prints a JSON message stream (build, pull) and returns its error.
 func (c *Compose) stream(r io.Reader, out io.Writer) error {
+	return eachMessage(r, func(m jsonstream.Message) {
+		if m.Stream != "" {
+			c.mu.Lock()
+			fmt.Fprint(out, m.Stream)
+			c.mu.Unlock()
+		}
+	})
+}
+
+// eachMessage calls f for each message of a JSON message stream and
+// returns the error the stream ends with (its own, or a decoding one).
+func eachMessage(r io.Reader, f func(jsonstream.Message)) error {
 	dec := json.NewDecoder(r)
 	for {
 		var m jsonstream.Message
@@ -97,11 +109,7 @@ func (c *Compose) stream(r io.Reader, out io.Writer) error {
 		if m.Error != nil {
 			return m.Error
 		}
-		if m.Stream != "" {
-			c.mu.Lock()
-			fmt.Fprint(out, m.Stream)
-			c.mu.Unlock()
-		}
+		f(m)
 	}
 }
 
@@ -120,8 +128,12 @@ func (c *Compose) pullMissing(ctx context.Context, p *types.Project) error {
 }
 
 func (c *Compose) pull(ctx context.Context, ref string) error {
+	auth, err := c.registryAuth(ref)
+	if err != nil {
+		return fmt.Errorf("pull %s: %w", ref, err)
+	}
 	c.printf(" Image %s  Pulling", ref)
-	res, err := c.api.ImagePull(ctx, ref, client.ImagePullOptions{})
+	res, err := c.api.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: auth})
 	if err != nil {
 		return fmt.Errorf("pull %s: %w", ref, err)
 	}

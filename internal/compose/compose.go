@@ -16,14 +16,36 @@ type API = client.APIClient
 
 // Compose runs projects against one daemon. Progress lines go to Out.
 type Compose struct {
-	api API
-	mu  sync.Mutex // serialises writes to out
-	out io.Writer
+	api  API
+	mu   sync.Mutex // serialises writes to out
+	out  io.Writer
+	auth func(ref string) (string, error)
+}
+
+// Option configures a Compose.
+type Option func(*Compose)
+
+// WithRegistryAuth makes pulls and pushes send the X-Registry-Auth value
+// auth returns for the image reference (the CLI's stored credentials).
+func WithRegistryAuth(auth func(ref string) (string, error)) Option {
+	return func(c *Compose) { c.auth = auth }
 }
 
 // New returns a Compose using api that reports progress on out.
-func New(api API, out io.Writer) *Compose {
-	return &Compose{api: api, out: out}
+func New(api API, out io.Writer, opts ...Option) *Compose {
+	c := &Compose{api: api, out: out}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// registryAuth is the X-Registry-Auth value for ref ("" without WithRegistryAuth).
+func (c *Compose) registryAuth(ref string) (string, error) {
+	if c.auth == nil {
+		return "", nil
+	}
+	return c.auth(ref)
 }
 
 // printf writes one progress line.

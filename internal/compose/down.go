@@ -14,13 +14,18 @@ import (
 
 // DownOptions tune Down.
 type DownOptions struct {
-	Volumes bool   // -v: remove named volumes of the project and anonymous ones
-	RMI     string // --rmi: "", "local" (images without a custom tag) or "all"
+	Volumes       bool   // -v: remove named volumes of the project and anonymous ones
+	RMI           string // --rmi: "", "local" (images without a custom tag) or "all"
+	RemoveOrphans bool   // --remove-orphans: also remove containers of services no longer defined
+	Timeout       *int   // -t: stop timeout in seconds (nil: each container's own)
 }
 
 // Down stops and removes the project's containers (one-off ones too) and
 // networks, and with the options its volumes and images. p may be nil when
-// the project's files are gone: resources are found by their labels.
+// the project's files are gone: resources are found by their labels and
+// every container of the project is removed. With p, containers of
+// services p does not define are orphans, kept (with a warning) unless
+// RemoveOrphans; a network or volume still in use is kept with a warning.
 func (c *Compose) Down(ctx context.Context, project string, p *types.Project, o DownOptions) error {
 	if o.RMI != "" && o.RMI != "local" && o.RMI != "all" {
 		return fmt.Errorf("invalid --rmi %q: want local or all: %w", o.RMI, errdefs.ErrInvalidArgument)
@@ -29,7 +34,12 @@ func (c *Compose) Down(ctx context.Context, project string, p *types.Project, o 
 	if err != nil {
 		return err
 	}
-	if err := c.removeAll(ctx, ctrs, o.Volumes); err != nil {
+	if p != nil && !o.RemoveOrphans {
+		var orphans []container.Summary
+		ctrs, orphans = splitOrphans(p, ctrs)
+		c.warnOrphans(orphans)
+	}
+	if err := c.removeAll(ctx, ctrs, o.Volumes, o.Timeout); err != nil {
 		return err
 	}
 	var errs []error
@@ -44,14 +54,14 @@ func (c *Compose) Down(ctx context.Context, project string, p *types.Project, o 
 }
 
 // removeAll stops and removes ctrs concurrently.
-func (c *Compose) removeAll(ctx context.Context, ctrs []container.Summary, volumes bool) error {
+func (c *Compose) removeAll(ctx context.Context, ctrs []container.Summary, volumes bool, timeout *int) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(ctrs))
 	for i, ctr := range ctrs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = c.removeContainer(ctx, ctr, volumes)
+			errs[i] = c.removeContainer(ctx, ctr, volumes, timeout)
 		}()
 	}
 	wg.Wait()
@@ -66,6 +76,10 @@ func (c *Compose) removeNetworks(ctx context.Context, project string) error {
 	var errs []error
 	for _, n := range res.Items {
 		if _, err := c.api.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !errdefs.IsNotFound(err) {
+			if inUse(err) {
+				c.printf(" Network %s  Resource is still in use", n.Name)
+				continue
+			}
 			errs = append(errs, fmt.Errorf("network %s: %w", n.Name, err))
 			continue
 		}
@@ -82,12 +96,22 @@ func (c *Compose) removeVolumes(ctx context.Context, project string) error {
 	var errs []error
 	for _, v := range res.Items {
 		if _, err := c.api.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{}); err != nil && !errdefs.IsNotFound(err) {
+			if inUse(err) {
+				c.printf(" Volume %s  Resource is still in use", v.Name)
+				continue
+			}
 			errs = append(errs, fmt.Errorf("volume %s: %w", v.Name, err))
 			continue
 		}
 		c.printf(" Volume %s  Removed", v.Name)
 	}
 	return errors.Join(errs...)
+}
+
+// inUse reports a removal refused because something still uses the
+// resource (Docker answers 403 for networks, 409 for volumes).
+func inUse(err error) bool {
+	return errdefs.IsConflict(err) || errdefs.IsPermissionDenied(err)
 }
 
 // removeImages removes the images of the project's services: "all" of

@@ -78,53 +78,37 @@ func pump(h client.HijackedResponse, st Streams) error {
 	return err
 }
 
-// RunOptions tune Run.
+// RunOptions tune Run and CreateRun.
 type RunOptions struct {
-	Remove     bool     // --rm
-	Entrypoint []string // --entrypoint
-	Env        []string // -e
-	User       string
-	WorkingDir string
-	Name       string // --name
+	Remove        bool     // --rm
+	Entrypoint    []string // --entrypoint
+	Env           []string // -e KEY=VALUE, or KEY (its value in the project's environment)
+	User          string
+	WorkingDir    string
+	Name          string   // --name
+	Tty           bool     // allocate a TTY (CreateRun only: Run streams are multiplexed)
+	Stdin         bool     // keep stdin open for an attach (Run: when Streams.Stdin is set)
+	NoDeps        bool     // --no-deps: start none of the services the service depends on
+	ServicePorts  bool     // --service-ports: publish the service's ports
+	Publish       []string // -p: more ports to publish, as docker run -p
+	Labels        []string // -l KEY=VALUE
+	Volumes       []string // -v: more mounts, as docker run -v
+	CapAdd        []string // --cap-add
+	CapDrop       []string // --cap-drop
+	UseAliases    bool     // --use-aliases: the service's network aliases
+	Build         bool     // --build: build images before running
+	Pull          string   // --pull: always, missing, never or policy ("": policy)
+	RemoveOrphans bool     // --remove-orphans
 }
 
 // Run creates a one-off container of service with cmd (the service's
 // command when empty), attaches to it, waits for it and returns its exit
-// code. The project's networks and volumes are created first.
+// code. The project's networks and volumes are created first and, unless
+// o.NoDeps, the service's dependencies are started as up starts them and
+// their depends_on conditions awaited.
 func (c *Compose) Run(ctx context.Context, p *types.Project, service string, cmd []string, o RunOptions, st Streams) (int, error) {
-	s, err := p.GetService(service)
-	if err != nil {
-		return 0, classify(err, errdefs.ErrNotFound)
-	}
-	s.Ports = nil
-	if err := c.prepareRun(ctx, p); err != nil {
-		return 0, err
-	}
-	name := o.Name
-	if name == "" {
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		name = fmt.Sprintf("%s-%s-run-%s", p.Name, s.Name, hex.EncodeToString(b))
-	}
-	id, err := c.create(ctx, p, s, 1, "", true, func(co *client.ContainerCreateOptions) {
-		co.Name = name
-		if len(cmd) > 0 {
-			co.Config.Cmd = cmd
-		}
-		if o.Entrypoint != nil {
-			co.Config.Entrypoint = o.Entrypoint
-		}
-		co.Config.Env = append(co.Config.Env, o.Env...)
-		if o.User != "" {
-			co.Config.User = o.User
-		}
-		if o.WorkingDir != "" {
-			co.Config.WorkingDir = o.WorkingDir
-		}
-		co.Config.AttachStdin, co.Config.OpenStdin, co.Config.StdinOnce = st.Stdin != nil, st.Stdin != nil, st.Stdin != nil
-		co.HostConfig.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyDisabled}
-		co.HostConfig.AutoRemove = false
-	})
+	o.Tty, o.Stdin = false, st.Stdin != nil
+	id, err := c.CreateRun(ctx, p, service, cmd, o)
 	if err != nil {
 		return 0, err
 	}
@@ -136,11 +120,91 @@ func (c *Compose) Run(ctx context.Context, p *types.Project, service string, cmd
 	return c.attachStartWait(ctx, id, st)
 }
 
-func (c *Compose) prepareRun(ctx context.Context, p *types.Project) error {
-	if err := c.Build(ctx, p, BuildOptions{OnlyMissing: true}); err != nil {
+// CreateRun creates, without starting it, the one-off container Run
+// runs and returns its ID; the caller attaches, starts and (with Remove)
+// removes it with RemoveOneoff. A container that could not be completed
+// is removed.
+func (c *Compose) CreateRun(ctx context.Context, p *types.Project, service string, cmd []string, o RunOptions) (string, error) {
+	p, s, err := runProject(p, service, o)
+	if err != nil {
+		return "", err
+	}
+	if err := c.prepareRun(ctx, p, o); err != nil {
+		return "", err
+	}
+	if !o.NoDeps {
+		if err := c.startDependencies(ctx, p, s, o.RemoveOrphans); err != nil {
+			return "", err
+		}
+	}
+	name := o.Name
+	if name == "" {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		name = fmt.Sprintf("%s-%s-run-%s", p.Name, s.Name, hex.EncodeToString(b))
+	}
+	id, err := c.create(ctx, p, s, 1, "", true, func(co *client.ContainerCreateOptions) { runConfig(co, name, cmd, o) })
+	if err != nil && id != "" {
+		_, _ = c.api.ContainerRemove(context.WithoutCancel(ctx), id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	}
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// runConfig applies run's options to the create request.
+func runConfig(co *client.ContainerCreateOptions, name string, cmd []string, o RunOptions) {
+	co.Name = name
+	if len(cmd) > 0 {
+		co.Config.Cmd = cmd
+	}
+	if o.Entrypoint != nil {
+		co.Config.Entrypoint = o.Entrypoint
+	}
+	if o.User != "" {
+		co.Config.User = o.User
+	}
+	if o.WorkingDir != "" {
+		co.Config.WorkingDir = o.WorkingDir
+	}
+	co.Config.Tty = o.Tty
+	co.Config.AttachStdin, co.Config.OpenStdin, co.Config.StdinOnce = o.Stdin, o.Stdin, o.Stdin
+	co.HostConfig.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyDisabled}
+	co.HostConfig.AutoRemove = false
+}
+
+// RemoveOneoff removes the one-off container id (and its anonymous
+// volumes) unless it is still running, as after a detach.
+func (c *Compose) RemoveOneoff(ctx context.Context, id string) error {
+	res, err := c.api.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
 		return err
 	}
-	if err := c.pullMissing(ctx, p); err != nil {
+	if st := res.Container.State; st != nil && (st.Running || st.Restarting) {
+		return nil
+	}
+	_, err = c.api.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	return err
+}
+
+// prepareRun builds and pulls the images of p (run's service and its
+// dependencies) and creates the project's networks and volumes.
+func (c *Compose) prepareRun(ctx context.Context, p *types.Project, o RunOptions) error {
+	if err := c.Build(ctx, p, BuildOptions{OnlyMissing: !o.Build}); err != nil {
+		return err
+	}
+	var err error
+	switch o.Pull {
+	case "", "policy", "missing":
+		err = c.pullMissing(ctx, p)
+	case "always":
+		err = c.Pull(ctx, p, false)
+	case "never":
+	default:
+		err = fmt.Errorf("invalid --pull %q: want always, missing, never or policy: %w", o.Pull, errdefs.ErrInvalidArgument)
+	}
+	if err != nil {
 		return err
 	}
 	if err := c.ensureNetworks(ctx, p); err != nil {

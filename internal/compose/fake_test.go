@@ -23,11 +23,13 @@ type fakeAPI struct {
 	nets      map[string]map[string]string // name → labels
 	vols      map[string]map[string]string
 	calls     []string
-	failStart string // name of a container whose start fails
+	failStart string                                   // name of a container whose start fails
+	created   map[string]client.ContainerCreateOptions // by container name
 }
 
 func newFake() *fakeAPI {
-	return &fakeAPI{ctrs: map[string]*container.Summary{}, nets: map[string]map[string]string{}, vols: map[string]map[string]string{}}
+	return &fakeAPI{ctrs: map[string]*container.Summary{}, nets: map[string]map[string]string{}, vols: map[string]map[string]string{},
+		created: map[string]client.ContainerCreateOptions{}}
 }
 
 func (f *fakeAPI) record(format string, a ...any) {
@@ -62,6 +64,7 @@ func (f *fakeAPI) ContainerCreate(_ context.Context, o client.ContainerCreateOpt
 	f.next++
 	id := fmt.Sprintf("id%d", f.next)
 	f.ctrs[id] = &container.Summary{ID: id, Names: []string{"/" + o.Name}, Labels: o.Config.Labels, State: container.StateCreated, ImageID: "sha256:img"}
+	f.created[o.Name] = o
 	f.record("create %s", o.Name)
 	return client.ContainerCreateResult{ID: id}, nil
 }

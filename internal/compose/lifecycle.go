@@ -13,10 +13,11 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// Ps lists the project's containers (running only unless all), optionally
-// of some services.
+// Ps lists the project's containers, optionally of some services: running
+// ones, or with all also stopped ones and one-off (run) containers, as
+// docker compose ps -a does.
 func (c *Compose) Ps(ctx context.Context, project string, all bool, services ...string) ([]container.Summary, error) {
-	ctrs, err := c.containers(ctx, project, false, services...)
+	ctrs, err := c.containers(ctx, project, all, services...)
 	if err != nil || all {
 		return ctrs, err
 	}

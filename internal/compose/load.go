@@ -18,6 +18,7 @@ type LoadOptions struct {
 	Profiles    []string // --profile; COMPOSE_PROFILES otherwise
 	EnvFiles    []string // --env-file; default .env in the working directory
 	Services    []string // keep only these services (and what they depend on)
+	NoDeps      bool     // with Services: not what they depend on (up --no-deps)
 }
 
 // Load reads, merges, interpolates and validates the project's files. Errors
@@ -43,7 +44,11 @@ func Load(ctx context.Context, o LoadOptions) (*types.Project, error) {
 		return nil, classify(err, errdefs.ErrInvalidArgument)
 	}
 	if len(o.Services) > 0 {
-		if p, err = p.WithSelectedServices(o.Services); err != nil {
+		var deps []types.DependencyOption
+		if o.NoDeps {
+			deps = append(deps, types.IgnoreDependencies)
+		}
+		if p, err = p.WithSelectedServices(o.Services, deps...); err != nil {
 			return nil, classify(err, errdefs.ErrNotFound)
 		}
 	}

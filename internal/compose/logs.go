@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
 
@@ -21,6 +23,7 @@ type LogsOptions struct {
 	NoPrefix   bool
 	Since      string
 	Until      string
+	Index      int // only container number Index of each service (0: all)
 }
 
 // Logs writes the logs of the project's containers to out, each line
@@ -30,18 +33,15 @@ func (c *Compose) Logs(ctx context.Context, project string, o LogsOptions, out i
 	if err != nil {
 		return err
 	}
-	width := 0
-	for _, ctr := range ctrs {
-		width = max(width, len(containerName(ctr)))
+	if o.Index > 0 {
+		ctrs = slices.DeleteFunc(ctrs, func(ctr container.Summary) bool { return containerNumber(ctr.Labels) != o.Index })
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make([]error, len(ctrs))
+	prefixes := logPrefixes(ctrs, o.NoPrefix)
 	for i, ctr := range ctrs {
-		prefix := ""
-		if !o.NoPrefix {
-			prefix = fmt.Sprintf("%-*s | ", width, containerName(ctr))
-		}
+		prefix := prefixes[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -110,4 +110,21 @@ func (l *lineWriter) emit(line []byte) {
 	defer l.mu.Unlock()
 	_, _ = io.WriteString(l.out, l.prefix)
 	_, _ = l.out.Write(line)
+}
+
+// logPrefixes are the "name | " prefixes of ctrs' log lines, padded to
+// the longest name, as Docker Compose prints them ("" with noPrefix).
+func logPrefixes(ctrs []container.Summary, noPrefix bool) []string {
+	out := make([]string, len(ctrs))
+	if noPrefix {
+		return out
+	}
+	width := 0
+	for _, ctr := range ctrs {
+		width = max(width, len(containerName(ctr)))
+	}
+	for i, ctr := range ctrs {
+		out[i] = fmt.Sprintf("%-*s | ", width, containerName(ctr))
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 )
@@ -24,6 +25,8 @@ type UpOptions struct {
 	RemoveOrphans bool           // --remove-orphans: remove containers of services no longer defined
 	NoRollback    bool           // keep what a failed up created (default: remove it)
 	WaitTimeout   time.Duration  // --wait-timeout (0: none)
+	NoStart       bool           // --no-start: create what is missing or changed, start nothing
+	RenewAnon     bool           // --renew-anon-volumes: recreated containers get new anonymous volumes
 }
 
 // Up creates what the project needs and converges every service to its
@@ -31,6 +34,12 @@ type UpOptions struct {
 // config-hash or image changed are recreated, stopped ones are started.
 // Everything is checked before anything is created.
 func (c *Compose) Up(ctx context.Context, p *types.Project, o UpOptions) error {
+	if o.ForceRecreate && o.NoRecreate {
+		return fmt.Errorf("--force-recreate and --no-recreate are incompatible: %w", errdefs.ErrInvalidArgument)
+	}
+	if o.Build && o.NoBuild {
+		return fmt.Errorf("--build and --no-build are incompatible: %w", errdefs.ErrInvalidArgument)
+	}
 	if err := applyScale(p, o.Scale); err != nil {
 		return err
 	}
@@ -52,7 +61,7 @@ func (c *Compose) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 		}
 		return err
 	}
-	if !o.Wait {
+	if !o.Wait || o.NoStart {
 		return nil
 	}
 	return c.wait(ctx, p, o.WaitTimeout)
@@ -67,10 +76,8 @@ func (c *Compose) converge(ctx context.Context, p *types.Project, o UpOptions) e
 	if err := c.ensureVolumes(ctx, p); err != nil {
 		return err
 	}
-	if o.RemoveOrphans {
-		if err := c.removeOrphans(ctx, p); err != nil {
-			return err
-		}
+	if err := c.handleOrphans(ctx, p, o.RemoveOrphans, nil); err != nil {
+		return err
 	}
 	return graph.InDependencyOrder(ctx, p, func(ctx context.Context, _ string, s types.ServiceConfig) error {
 		return c.convergeService(ctx, p, s, o)
@@ -116,8 +123,10 @@ func validate(p *types.Project) error {
 
 // convergeService brings service s to its configured state.
 func (c *Compose) convergeService(ctx context.Context, p *types.Project, s types.ServiceConfig, o UpOptions) error {
-	if err := c.waitDependencies(ctx, p, s); err != nil {
-		return err
+	if !o.NoStart {
+		if err := c.waitDependencies(ctx, p, s); err != nil {
+			return err
+		}
 	}
 	hash, err := ServiceHash(s)
 	if err != nil {
@@ -134,10 +143,12 @@ func (c *Compose) convergeService(ctx context.Context, p *types.Project, s types
 		n := containerNumber(ctr.Labels)
 		switch {
 		case n > want || have[n]:
-			err = c.removeContainer(ctx, ctr, false)
+			err = c.removeContainer(ctx, ctr, false, nil)
 		case !o.NoRecreate && (o.ForceRecreate || ctr.Labels[LabelConfigHash] != hash || (imageID != "" && ctr.ImageID != imageID)):
 			have[n] = true
-			err = c.recreate(ctx, p, s, ctr, hash)
+			err = c.recreate(ctx, p, s, ctr, hash, o)
+		case o.NoStart:
+			have[n] = true
 		default:
 			have[n] = true
 			err = c.startIfStopped(ctx, ctr)
@@ -148,7 +159,7 @@ func (c *Compose) convergeService(ctx context.Context, p *types.Project, s types
 	}
 	for n := 1; n <= want; n++ {
 		if !have[n] {
-			if err := c.createAndStart(ctx, p, s, n, hash); err != nil {
+			if err := c.createAndStart(ctx, p, s, n, hash, !o.NoStart, nil); err != nil {
 				return err
 			}
 		}
@@ -164,12 +175,20 @@ func (c *Compose) imageID(ctx context.Context, ref string) string {
 	return res.ID
 }
 
-func (c *Compose) recreate(ctx context.Context, p *types.Project, s types.ServiceConfig, ctr container.Summary, hash string) error {
-	if err := c.removeContainer(ctx, ctr, false); err != nil {
+// recreate replaces ctr with a new container of s; the new one keeps ctr's
+// anonymous volumes unless o.RenewAnon.
+func (c *Compose) recreate(ctx context.Context, p *types.Project, s types.ServiceConfig, ctr container.Summary, hash string, o UpOptions) error {
+	var inherited map[string]mount.Mount
+	if !o.RenewAnon {
+		inherited = c.inheritedMounts(ctx, p, s, ctr)
+	}
+	if err := c.removeContainer(ctx, ctr, false, nil); err != nil {
 		return err
 	}
 	c.printf(" Container %s  Recreate", containerName(ctr))
-	return c.createAndStart(ctx, p, s, containerNumber(ctr.Labels), hash)
+	return c.createAndStart(ctx, p, s, containerNumber(ctr.Labels), hash, !o.NoStart, func(co *client.ContainerCreateOptions) {
+		inheritVolumes(co, inherited)
+	})
 }
 
 func (c *Compose) startIfStopped(ctx context.Context, ctr container.Summary) error {
@@ -206,7 +225,7 @@ func (c *Compose) create(ctx context.Context, p *types.Project, s types.ServiceC
 			return res.ID, err
 		}
 	}
-	return res.ID, nil
+	return res.ID, c.injectFiles(ctx, p, s, res.ID)
 }
 
 func (c *Compose) connect(ctx context.Context, net, id string, ep *network.EndpointSettings) error {
@@ -217,13 +236,18 @@ func (c *Compose) connect(ctx context.Context, net, id string, ep *network.Endpo
 	return nil
 }
 
-func (c *Compose) createAndStart(ctx context.Context, p *types.Project, s types.ServiceConfig, n int, hash string) error {
+// createAndStart creates container n of s (mutate, when not nil, adjusts
+// the request) and, when start, starts it.
+func (c *Compose) createAndStart(ctx context.Context, p *types.Project, s types.ServiceConfig, n int, hash string, start bool, mutate func(*client.ContainerCreateOptions)) error {
 	name := ContainerName(p.Name, s, n)
-	id, err := c.create(ctx, p, s, n, hash, false, nil)
+	id, err := c.create(ctx, p, s, n, hash, false, mutate)
 	if err != nil {
 		return err
 	}
 	c.printf(" Container %s  Created", name)
+	if !start {
+		return nil
+	}
 	if _, err := c.api.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
@@ -231,10 +255,12 @@ func (c *Compose) createAndStart(ctx context.Context, p *types.Project, s types.
 	return nil
 }
 
-func (c *Compose) removeContainer(ctx context.Context, ctr container.Summary, volumes bool) error {
+// removeContainer stops (with timeout, nil: the container's own) and
+// removes ctr, with its anonymous volumes when volumes.
+func (c *Compose) removeContainer(ctx context.Context, ctr container.Summary, volumes bool, timeout *int) error {
 	name := containerName(ctr)
 	if ctr.State == container.StateRunning || ctr.State == container.StateRestarting || ctr.State == container.StatePaused {
-		if _, err := c.api.ContainerStop(ctx, ctr.ID, client.ContainerStopOptions{}); err != nil && !errdefs.IsNotFound(err) {
+		if _, err := c.api.ContainerStop(ctx, ctr.ID, client.ContainerStopOptions{Timeout: timeout}); err != nil && !errdefs.IsNotFound(err) {
 			return fmt.Errorf("stop %s: %w", name, err)
 		}
 		c.printf(" Container %s  Stopped", name)
@@ -245,24 +271,4 @@ func (c *Compose) removeContainer(ctx context.Context, ctr container.Summary, vo
 	}
 	c.printf(" Container %s  Removed", name)
 	return nil
-}
-
-// removeOrphans removes the project's containers whose service is not
-// defined any more (neither enabled nor disabled by profiles).
-func (c *Compose) removeOrphans(ctx context.Context, p *types.Project) error {
-	ctrs, err := c.containers(ctx, p.Name, false)
-	if err != nil {
-		return err
-	}
-	var orphans []container.Summary
-	for _, ctr := range ctrs {
-		name := ctr.Labels[LabelService]
-		if _, ok := p.Services[name]; ok {
-			continue
-		}
-		if _, ok := p.DisabledServices[name]; !ok {
-			orphans = append(orphans, ctr)
-		}
-	}
-	return c.removeAll(ctx, orphans, false)
 }

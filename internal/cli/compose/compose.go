@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/berth-engine/berth/internal/cli/command"
+	"github.com/berth-engine/berth/internal/cli/image"
 	"github.com/berth-engine/berth/internal/compose"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
@@ -30,8 +31,8 @@ func NewComposeCommand(c *command.CLI) *cobra.Command {
 	fs.StringArrayVar(&po.envFiles, "env-file", nil, "Specify an alternate environment file")
 	fs.StringVar(&po.projectDir, "project-directory", "", "Specify an alternate working directory")
 	cmd.AddCommand(newConfigCommand(c, &po), newUpCommand(c, &po), newDownCommand(c, &po), newPsCommand(c, &po),
-		newLogsCommand(c, &po), newBuildCommand(c, &po), newPullCommand(c, &po), newStartCommand(c, &po),
-		newStopCommand(c, &po), newRestartCommand(c, &po), newExecCommand(c, &po), newRunCommand(c, &po),
+		newLogsCommand(c, &po), newBuildCommand(c, &po), newPullCommand(c, &po), newPushCommand(c, &po),
+		newStartCommand(c, &po), newStopCommand(c, &po), newRestartCommand(c, &po), newExecCommand(c, &po), newRunCommand(c, &po),
 		newImagesCommand(c, &po), newTopCommand(c, &po), newPortCommand(c, &po))
 	return cmd
 }
@@ -77,7 +78,7 @@ func service(ctx context.Context, c *command.CLI) (*compose.Compose, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compose.New(api, c.Err), nil
+	return compose.New(api, c.Err, compose.WithRegistryAuth(image.RegistryAuth)), nil
 }
 
 // exitStatus turns a non-zero exit code of exec/run into the CLI's status.

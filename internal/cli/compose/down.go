@@ -8,7 +8,6 @@ import (
 
 func newDownCommand(c *command.CLI, po *projectOptions) *cobra.Command {
 	var o compose.DownOptions
-	var removeOrphans bool
 	var timeout int
 	cmd := &cobra.Command{
 		Use:   "down [OPTIONS]",
@@ -24,13 +23,17 @@ func newDownCommand(c *command.CLI, po *projectOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			o.Timeout = timeoutPtr(cmd, timeout)
+			if !cmd.Flags().Changed("remove-orphans") {
+				o.RemoveOrphans = envBool("COMPOSE_REMOVE_ORPHANS")
+			}
 			return svc.Down(ctx, name, p, o)
 		},
 	}
 	fs := cmd.Flags()
 	fs.BoolVarP(&o.Volumes, "volumes", "v", false, "Remove named volumes declared in the \"volumes\" section of the Compose file and anonymous volumes attached to containers")
 	fs.StringVar(&o.RMI, "rmi", "", `Remove images used by services. "local" remove only images that don't have a custom tag ("local"|"all")`)
-	fs.BoolVar(&removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	fs.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
 	fs.IntVarP(&timeout, "timeout", "t", 10, "Specify a shutdown timeout in seconds")
 	return cmd
 }

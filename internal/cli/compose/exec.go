@@ -88,8 +88,9 @@ func isTerminal(f *os.File) bool {
 	return err == nil
 }
 
-// streams are the CLI's streams; stdin only when interactive and it is not
-// a terminal (TTYs are not supported by compose exec/run yet).
+// streams are the CLI's streams for exec and run without a TTY; stdin only
+// when interactive and it is not a terminal (a terminal gets a TTY unless
+// -T is given).
 func streams(c *command.CLI, interactive bool) compose.Streams {
 	st := compose.Streams{Stdout: c.Out, Stderr: c.Err}
 	if interactive && c.In != nil {
@@ -98,42 +99,4 @@ func streams(c *command.CLI, interactive bool) compose.Streams {
 		}
 	}
 	return st
-}
-
-func newRunCommand(c *command.CLI, po *projectOptions) *cobra.Command {
-	var o compose.RunOptions
-	var entrypoint string
-	var noTTY, interactive, noDeps bool
-	cmd := &cobra.Command{
-		Use:   "run [OPTIONS] SERVICE [COMMAND] [ARGS...]",
-		Short: "Run a one-off command on a service",
-		Args:  command.RequiresMinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			p, err := po.load(ctx)
-			if err != nil {
-				return err
-			}
-			svc, err := service(ctx, c)
-			if err != nil {
-				return err
-			}
-			if cmd.Flags().Changed("entrypoint") {
-				o.Entrypoint = []string{entrypoint}
-			}
-			return exitStatus(svc.Run(ctx, p, args[0], args[1:], o, streams(c, interactive)))
-		},
-	}
-	cmd.Flags().SetInterspersed(false)
-	fs := cmd.Flags()
-	fs.BoolVar(&o.Remove, "rm", false, "Automatically remove the container when it exits")
-	fs.StringVar(&o.Name, "name", "", "Assign a name to the container")
-	fs.StringVar(&entrypoint, "entrypoint", "", "Override the entrypoint of the image")
-	fs.StringArrayVarP(&o.Env, "env", "e", nil, "Set environment variables")
-	fs.StringVarP(&o.User, "user", "u", "", "Run as specified username or uid")
-	fs.StringVarP(&o.WorkingDir, "workdir", "w", "", "Working directory inside the container")
-	fs.BoolVarP(&noTTY, "no-TTY", "T", true, "Disable pseudo-TTY allocation (run has no TTY support yet)")
-	fs.BoolVarP(&interactive, "interactive", "i", true, "Keep STDIN open even if not attached")
-	fs.BoolVar(&noDeps, "no-deps", false, "Don't start linked services")
-	return cmd
 }

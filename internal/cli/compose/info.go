@@ -2,19 +2,22 @@ package compose
 
 import (
 	"fmt"
+	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/berth-engine/berth/internal/cli/command"
+	"github.com/berth-engine/berth/internal/compose"
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 )
 
 func newConfigCommand(c *command.CLI, po *projectOptions) *cobra.Command {
-	var services, volumes, quiet bool
-	var format string
+	var o configOptions
 	cmd := &cobra.Command{
 		Use:     "config [OPTIONS] [SERVICE...]",
 		Aliases: []string{"convert"},
@@ -24,39 +27,109 @@ func newConfigCommand(c *command.CLI, po *projectOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			switch {
-			case quiet:
-				return nil
-			case services:
-				names := p.ServiceNames()
-				sort.Strings(names)
-				fmt.Fprintln(c.Out, strings.Join(names, "\n"))
-				return nil
-			case volumes:
-				for _, v := range p.VolumeNames() {
-					fmt.Fprintln(c.Out, v)
-				}
+			if o.quiet {
 				return nil
 			}
-			var data []byte
-			if format == "json" {
-				data, err = p.MarshalJSON()
-			} else {
-				data, err = p.MarshalYAML()
-			}
+			data, err := o.render(p, cmd.Flags().Changed("hash"))
 			if err != nil {
 				return err
+			}
+			if o.output != "" {
+				return os.WriteFile(o.output, data, 0o644)
 			}
 			_, err = c.Out.Write(data)
 			return err
 		},
 	}
 	fs := cmd.Flags()
-	fs.BoolVar(&services, "services", false, "Print the service names, one per line")
-	fs.BoolVar(&volumes, "volumes", false, "Print the volume names, one per line")
-	fs.BoolVarP(&quiet, "quiet", "q", false, "Only validate the configuration, don't print anything")
-	fs.StringVar(&format, "format", "yaml", "Format the output. Values: [yaml | json]")
+	fs.BoolVar(&o.services, "services", false, "Print the service names, one per line")
+	fs.BoolVar(&o.volumes, "volumes", false, "Print the volume names, one per line")
+	fs.BoolVar(&o.networks, "networks", false, "Print the network names, one per line")
+	fs.BoolVar(&o.images, "images", false, "Print the image names, one per line")
+	fs.BoolVar(&o.profiles, "profiles", false, "Print the profile names, one per line")
+	fs.StringVar(&o.hash, "hash", "", `Print the service config hash, one per line ("*" for all services)`)
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Only validate the configuration, don't print anything")
+	fs.StringVar(&o.format, "format", "yaml", "Format the output. Values: [yaml | json]")
+	fs.StringVarP(&o.output, "output", "o", "", "Save to file (default to stdout)")
 	return cmd
+}
+
+type configOptions struct {
+	services, volumes, networks, images, profiles, quiet bool
+	hash, format, output                                 string
+}
+
+// render is what config prints: one of the lists, or the whole model.
+func (o configOptions) render(p *types.Project, hash bool) ([]byte, error) {
+	switch {
+	case o.services:
+		return lines(p.ServiceNames()), nil
+	case o.volumes:
+		return lines(p.VolumeNames()), nil
+	case o.networks:
+		return lines(p.NetworkNames()), nil
+	case o.images:
+		var images []string
+		for _, name := range p.ServiceNames() {
+			images = append(images, compose.ImageName(p, p.Services[name]))
+		}
+		return lines(images), nil
+	case o.profiles:
+		return lines(allProfiles(p)), nil
+	case hash:
+		return serviceHashes(p, o.hash)
+	case o.format == "json":
+		return p.MarshalJSON()
+	case o.format == "yaml" || o.format == "":
+		return p.MarshalYAML()
+	}
+	return nil, command.InvalidArgument("unsupported --format %q: want yaml or json", o.format)
+}
+
+func lines(list []string) []byte {
+	var b strings.Builder
+	for _, s := range list {
+		b.WriteString(s + "\n")
+	}
+	return []byte(b.String())
+}
+
+// allProfiles are the profiles any service (enabled or not) names, sorted.
+func allProfiles(p *types.Project) []string {
+	var out []string
+	for _, services := range []types.Services{p.Services, p.DisabledServices} {
+		for _, s := range services {
+			for _, pr := range s.Profiles {
+				if !slices.Contains(out, pr) {
+					out = append(out, pr)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// serviceHashes renders "service hash" lines for the comma-separated
+// services of spec ("*": all).
+func serviceHashes(p *types.Project, spec string) ([]byte, error) {
+	names := p.ServiceNames()
+	if spec != "*" {
+		names = strings.Split(spec, ",")
+	}
+	var out []string
+	for _, name := range names {
+		s, err := p.GetService(name)
+		if err != nil {
+			return nil, command.NotFound("no such service: %s", name)
+		}
+		h, err := compose.ServiceHash(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, name+" "+h)
+	}
+	return lines(out), nil
 }
 
 func newImagesCommand(c *command.CLI, po *projectOptions) *cobra.Command {

@@ -17,8 +17,11 @@ func newLogsCommand(c *command.CLI, po *projectOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
-			name, _, err := po.projectName(ctx)
+			name, p, err := po.projectName(ctx)
 			if err != nil {
+				return err
+			}
+			if _, err := psServices(p, args, true); err != nil {
 				return err
 			}
 			svc, err := service(ctx, c)
@@ -36,5 +39,7 @@ func newLogsCommand(c *command.CLI, po *projectOptions) *cobra.Command {
 	fs.BoolVar(&o.NoPrefix, "no-log-prefix", false, "Don't print prefix in logs")
 	fs.StringVar(&o.Since, "since", "", "Show logs since timestamp or relative")
 	fs.StringVar(&o.Until, "until", "", "Show logs before a timestamp or relative")
+	fs.Bool("no-color", false, "Produce monochrome output")
+	fs.IntVar(&o.Index, "index", 0, "index of the container if service has multiple replicas")
 	return cmd
 }
