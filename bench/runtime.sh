@@ -26,25 +26,29 @@ mem_of() {
 	echo "$rss $pss"
 }
 
-idle() { # engine label host pids...
+# idle prints the figures of a daemon on stderr (shown even when captured)
+# and its PSS on stdout. Not `tee /dev/stderr`: that reopens a log file
+# given as stderr and truncates it.
+idle() { # label pids...
 	local label=$1; shift
 	sleep 2
 	read -r rss pss < <(mem_of "$@")
-	printf "  %-40s RSS %6d KiB  PSS %6d KiB\n" "$label" "$rss" "$pss"
+	printf "  %-40s RSS %6d KiB  PSS %6d KiB\n" "$label" "$rss" "$pss" >&2
 	echo "$pss"
 }
 
 echo "daemon memory, idle:"
-berth_idle=$(idle "berth daemon" "$berth_pid" | tee /dev/stderr | tail -1)
+berth_idle=$(idle "berth daemon" "$berth_pid")
 if [ -n "$have_docker" ]; then
-	docker_idle=$(idle "dockerd + containerd" "$docker_pid" $(pgrep -f "containerd --config $DOCKER_RUN" || pgrep -x containerd) | tee /dev/stderr | tail -1)
+	docker_idle=$(idle "dockerd + containerd" "$docker_pid" $(pgrep -f "containerd --config $DOCKER_RUN" || pgrep -x containerd) )
 	echo "  Berth uses $(ratio "$berth_idle" "$docker_idle")x of Docker's idle memory (PSS)"
 fi 2>&1
 
-start_many() { # host cli
-	local t0 t1
+start_many() { # host cli [run flags]
+	local t0 t1 host=$1 cli=$2
+	shift 2
 	t0=$(now)
-	seq "$N" | xargs -P "$P" -I{} env DOCKER_HOST="$1" BERTH_HOST="$1" "$2" run -d bench sleep 1000 >/dev/null
+	seq "$N" | xargs -P "$P" -I{} env DOCKER_HOST="$host" BERTH_HOST="$host" "$cli" run -d "$@" bench sleep 1000 >/dev/null
 	t1=$(now)
 	echo $((t1 - t0))
 }
@@ -74,4 +78,13 @@ if [ -n "$have_docker" ]; then
 	nd=$(echo "$dshims" | wc -w)
 	printf "  %-40s RSS %6d KiB  PSS %6d KiB  (per shim, %d shims)\n" "containerd-shim-runc-v2" "$((drss / nd))" "$((dpss / nd))" "$nd"
 	echo "  shim PSS: Berth uses $(ratio "$((spss / nshim))" "$((dpss / nd))")x of Docker's per container"
+fi
+if command -v crun >/dev/null; then
+	# The same start with crun as the runtime (`--runtime crun`), once the
+	# runc containers are gone.
+	DOCKER_HOST=$BH "$DOCKER_CLI" rm -f $(DOCKER_HOST=$BH "$DOCKER_CLI" ps -aq) >/dev/null
+	crun_start=$(start_many "$BH" "$BERTH" --runtime crun)
+	printf "  %-40s %8.0f ms" "berth CLI -> Berth (crun): start" "$(echo "$crun_start/1000000" | bc -l)"
+	if [ -n "$have_docker" ]; then printf "   Berth %sx faster" "$(ratio "$docker_start" "$crun_start")"; fi
+	echo
 fi

@@ -22,6 +22,19 @@ echo "+ berth import busybox.tar busybox:latest"
 "$BERTH" import "$work/busybox.tar" busybox:latest
 echo "+ berth images"
 "$BERTH" images
+mkdir -p "$work/app"
+printf 'Hello from an image built by Berth\n' >"$work/app/greeting.txt"
+cat >"$work/app/Dockerfile" <<'EOF'
+FROM busybox:latest
+COPY greeting.txt /srv/greeting.txt
+RUN wc -c /srv/greeting.txt && echo "built on $(date -u +%F)" >/srv/stamp
+USER nobody
+CMD ["sh", "-c", "cat /srv/greeting.txt /srv/stamp; id"]
+EOF
+echo "+ berth build -t demo-app $work/app"
+"$BERTH" build -t demo-app "$work/app"
+echo "+ berth run --rm demo-app"
+"$BERTH" run --rm demo-app
 echo "+ berth run --rm busybox sh -c 'echo Hello from a Berth container; uname -a; ip -4 -o addr show eth0'"
 "$BERTH" run --rm busybox sh -c 'echo Hello from a Berth container; uname -a; ip -4 -o addr show eth0'
 echo "+ echo piped | berth run -i --rm busybox tr a-z A-Z"

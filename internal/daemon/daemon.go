@@ -56,7 +56,8 @@ type Daemon struct {
 	nets       *manager.Manager
 	driver     string
 	started    time.Time
-	runc       runtimeVersion
+	runc       runtimeVersion    // the default runtime
+	runtimes   map[string]string // runtimes containers may name → binary
 }
 
 // Run starts the daemon and serves until ctx is cancelled. Containers keep
@@ -123,11 +124,13 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 		StateFile: filepath.Join(cfg.DataRoot, "network", cfg.Bridge+".json"),
 		NetNSDir:  filepath.Join(cfg.ExecRoot, "netns"),
 		TableName: tableName(cfg.Bridge),
+		Subnet6:   defaultSubnet6(cfg),
 	}); err != nil {
 		return nil, fmt.Errorf("default bridge network: %w", err)
 	}
 	if d.nets, err = manager.New(ctx, manager.Config{
 		StateDir: filepath.Join(cfg.DataRoot, "network", "networks"), NetNSDir: filepath.Join(cfg.ExecRoot, "netns"), Log: log,
+		Default: &manager.Predefined{ID: networkBackend{d}.predefinedID("bridge"), Name: "bridge", Bridge: d.network},
 	}); err != nil {
 		return nil, fmt.Errorf("user networks: %w", err)
 	}
@@ -136,6 +139,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 		return nil, fmt.Errorf("OCI runtime %q: %w", cfg.DefaultRuntime, err)
 	}
 	d.runc = probeRuntime(runtimePath)
+	d.runtimes = knownRuntimes(cfg.DefaultRuntime, runtimePath)
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -146,6 +150,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	if d.containers, err = container.New(d.db, container.Config{
 		Root: filepath.Join(cfg.DataRoot, "containers"), ExecRoot: cfg.ExecRoot,
 		ShimBinary: shimBinary(self), InitBinary: self, Runtime: runtimePath, RuntimeRoot: filepath.Join(cfg.ExecRoot, "runc"),
+		DefaultRuntime: cfg.DefaultRuntime, Runtimes: d.runtimes,
 		CgroupParent: cfg.CgroupParent, Images: d.images, RootFS: sn,
 		Network: netAdapter{d.network, d.nets}, Log: log, Events: d.events, Volumes: d.volumes,
 	}); err != nil {
@@ -311,7 +316,7 @@ func (d *Daemon) imageInUse(id digest.Digest) string {
 		return ""
 	}
 	state := "stopped"
-	if c.State.Running() {
+	if c.Snapshot().Running() {
 		state = "running"
 	}
 	return state + " container " + container.ShortID(c.ID)

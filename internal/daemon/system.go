@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	goruntime "runtime"
 	"strings"
 
@@ -26,24 +27,25 @@ func (d *Daemon) Version(context.Context) system.VersionResponse {
 				"Arch": goruntime.GOARCH, "GoVersion": goruntime.Version(), "KernelVersion": kernel,
 				"GitCommit": GitCommit, "BuildTime": BuildTime, "Experimental": "false",
 			}},
-			{Name: "runc", Version: d.runc.version, Details: map[string]string{"GitCommit": d.runc.commit}},
+			{Name: d.runc.name, Version: d.runc.version, Details: map[string]string{"GitCommit": d.runc.commit}},
 		},
 		GitCommit: GitCommit, BuildTime: BuildTime,
 	}
 }
 
-// runtimeVersion is what `runc --version` reports.
-type runtimeVersion struct{ version, commit string }
+// runtimeVersion is what `<runtime> --version` reports (runc and crun
+// print "<name> version X" and "commit: Y").
+type runtimeVersion struct{ name, version, commit string }
 
 func probeRuntime(path string) runtimeVersion {
+	rv := runtimeVersion{name: filepath.Base(path)}
 	out, err := exec.Command(path, "--version").Output()
 	if err != nil {
-		return runtimeVersion{}
+		return rv
 	}
-	var rv runtimeVersion
 	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "runc version "); ok {
-			rv.version = strings.TrimSpace(v)
+		if name, v, ok := strings.Cut(line, " version "); ok && rv.version == "" && !strings.Contains(name, " ") {
+			rv.name, rv.version = name, strings.TrimSpace(v)
 		}
 		if v, ok := strings.CutPrefix(line, "commit: "); ok {
 			rv.commit = strings.TrimSpace(v)
@@ -56,7 +58,7 @@ func probeRuntime(path string) runtimeVersion {
 func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 	var running, paused, stopped int
 	for _, c := range d.containers.All() {
-		switch st := c.State; {
+		switch st := c.Snapshot(); {
 		case st.Running():
 			running++
 		default:
@@ -81,7 +83,7 @@ func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 		SecurityOptions:    []string{"name=seccomp,profile=builtin"},
 		Swarm:              swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive},
 		RuncCommit:         system.Commit{ID: d.runc.commit},
-		Runtimes:           map[string]system.RuntimeWithStatus{d.cfg.DefaultRuntime: {}},
+		Runtimes:           runtimeInfo(d.runtimes),
 		IndexServerAddress: "https://index.docker.io/v1/",
 		Plugins: system.PluginsInfo{Volume: []string{"local"}, Network: []string{"bridge", "host", "none"},
 			Log: []string{"json-file", "none"}},
@@ -126,4 +128,27 @@ func cgroupVersion() string {
 		return "2"
 	}
 	return "1"
+}
+
+// knownRuntimes are the OCI runtimes containers may name (`run --runtime`):
+// the default, and runc and crun where they are installed.
+func knownRuntimes(def, defPath string) map[string]string {
+	rts := map[string]string{def: defPath}
+	for _, name := range []string{"runc", "crun"} {
+		if _, ok := rts[name]; ok {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			rts[name] = p
+		}
+	}
+	return rts
+}
+
+func runtimeInfo(rts map[string]string) map[string]system.RuntimeWithStatus {
+	out := map[string]system.RuntimeWithStatus{}
+	for name, path := range rts {
+		out[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: path}}
+	}
+	return out
 }
