@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/distribution/reference"
 	"io"
 	"os"
 	"path/filepath"
@@ -221,7 +222,7 @@ func (j *job) finish(ctx context.Context, img *image.Image) error {
 		if err := j.b.be.Tag(ctx, img.ID.String(), t); err != nil {
 			return err
 		}
-		j.out.Stream(fmt.Sprintf("Successfully tagged %s\n", t))
+		j.out.Stream(fmt.Sprintf("Successfully tagged %s\n", familiarTag(t)))
 	}
 	if q, ok := j.out.(quietOutput); ok {
 		q.Output.Stream(img.ID.String() + "\n")
@@ -248,3 +249,13 @@ type quietOutput struct{ Output }
 func (quietOutput) Stream(string) {}
 
 func (quietOutput) Progress(jsonstream.Message) {}
+
+// familiarTag is a tag as Docker's builder reports it: with the default
+// ":latest" spelled out ("web" → "web:latest").
+func familiarTag(t string) string {
+	named, err := reference.ParseNormalizedNamed(t)
+	if err != nil {
+		return t
+	}
+	return reference.FamiliarString(reference.TagNameOnly(named))
+}
