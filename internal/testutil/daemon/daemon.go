@@ -222,7 +222,14 @@ func (d *Daemon) Run(t testing.TB, stdin string, name string, args ...string) (s
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = append(os.Environ(), "DOCKER_HOST="+d.Host(), "BERTH_HOST="+d.Host(), "DOCKER_BUILDKIT=0", "DOCKER_CONFIG="+filepath.Join(filepath.Dir(d.Root), "docker-config"))
+	// TMPDIR inside the test's base: the docker CLI clones a git build
+	// context into a temp dir it does not remove.
+	tmp := filepath.Join(filepath.Dir(d.Root), "cli-tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+d.Host(), "BERTH_HOST="+d.Host(), "DOCKER_BUILDKIT=0",
+		"DOCKER_CONFIG="+filepath.Join(filepath.Dir(d.Root), "docker-config"), "TMPDIR="+tmp)
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
