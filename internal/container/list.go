@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"github.com/berth-engine/berth/internal/filters"
 	"strconv"
 	"strings"
 
@@ -75,21 +76,21 @@ func (s *Service) List(opts ListOptions, ancestorOf func(ref string) (string, bo
 }
 
 func matches(c *Container, st State, f map[string][]string, ancestorOf func(string) (string, bool)) bool {
-	return anyOf(f["id"], func(v string) bool { return strings.HasPrefix(c.ID, v) }) &&
-		anyOf(f["name"], func(v string) bool { return strings.Contains(c.name(), strings.TrimPrefix(v, "/")) }) &&
-		anyOf(f["status"], func(v string) bool { return string(st.display()) == v }) &&
-		anyOf(f["exited"], func(v string) bool {
+	return filters.AnyOf(f["id"], func(v string) bool { return strings.HasPrefix(c.ID, v) }) &&
+		filters.AnyOf(f["name"], func(v string) bool { return strings.Contains(c.name(), strings.TrimPrefix(v, "/")) }) &&
+		filters.AnyOf(f["status"], func(v string) bool { return string(st.display()) == v }) &&
+		filters.AnyOf(f["exited"], func(v string) bool {
 			n, err := strconv.Atoi(v)
 			return err == nil && st.Status == ctr.StateExited && st.ExitCode == n
 		}) &&
-		allOf(f["label"], func(v string) bool { return labelMatch(c.Config.Labels, v) }) &&
-		anyOf(f["ancestor"], func(v string) bool {
+		filters.Labels(c.Config.Labels, f["label"]) &&
+		filters.AnyOf(f["ancestor"], func(v string) bool {
 			id, ok := ancestorOf(v)
 			return (ok && id == c.ImageID) || c.Config.Image == v
 		}) &&
-		anyOf(f["network"], func(v string) bool { return networkName(c) == v }) &&
-		anyOf(f["health"], func(v string) bool { return string(healthStatus(c, st)) == v }) &&
-		anyOf(f["volume"], func(v string) bool { return mountsVolume(c, v) })
+		filters.AnyOf(f["network"], func(v string) bool { return networkName(c) == v }) &&
+		filters.AnyOf(f["health"], func(v string) bool { return string(healthStatus(c, st)) == v }) &&
+		filters.AnyOf(f["volume"], func(v string) bool { return mountsVolume(c, v) })
 }
 
 func networkName(c *Container) string {
@@ -98,31 +99,4 @@ func networkName(c *Container) string {
 		return "bridge"
 	}
 	return mode
-}
-
-func anyOf(vals []string, fn func(string) bool) bool {
-	if len(vals) == 0 {
-		return true
-	}
-	for _, v := range vals {
-		if fn(v) {
-			return true
-		}
-	}
-	return false
-}
-
-func allOf(vals []string, fn func(string) bool) bool {
-	for _, v := range vals {
-		if !fn(v) {
-			return false
-		}
-	}
-	return true
-}
-
-func labelMatch(labels map[string]string, filter string) bool {
-	k, v, hasValue := strings.Cut(filter, "=")
-	got, ok := labels[k]
-	return ok && (!hasValue || got == v)
 }

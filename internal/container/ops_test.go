@@ -34,27 +34,6 @@ func TestParsePS(t *testing.T) {
 	}
 }
 
-func TestParseUntil(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{"10m", now.Add(-10 * time.Minute), true},
-		{"1700000000", time.Unix(1700000000, 0), true},
-		{"1700000000.5", time.Unix(1700000000, 500000000), true},
-		{"2026-01-01T00:00:00Z", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), true},
-		{"yesterday", time.Time{}, false},
-	}
-	for _, tt := range tests {
-		got, err := parseUntil(tt.in, now)
-		if (err == nil) != tt.ok || tt.ok && !got.Equal(tt.want) {
-			t.Errorf("%q: got %v, %v", tt.in, got, err)
-		}
-	}
-}
-
 func TestPruneMatch(t *testing.T) {
 	c := &Container{Created: time.Unix(1000, 0), Config: &ctr.Config{Labels: map[string]string{"env": "test"}}}
 	tests := []struct {

@@ -3,10 +3,9 @@ package container
 import (
 	"context"
 	"fmt"
+	"github.com/berth-engine/berth/internal/filters"
 	"io/fs"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -18,16 +17,16 @@ var pruneFilters = map[string]bool{"until": true, "label": true, "label!": true}
 // Prune removes every stopped container (created, exited or dead) that the
 // filters select: until=<timestamp|duration> (created before), label=k[=v]
 // (all must match) and label!=k[=v] (none may match).
-func (s *Service) Prune(ctx context.Context, filters map[string][]string) (ctr.PruneReport, error) {
+func (s *Service) Prune(ctx context.Context, f map[string][]string) (ctr.PruneReport, error) {
 	report := ctr.PruneReport{ContainersDeleted: []string{}}
-	for k := range filters {
+	for k := range f {
 		if !pruneFilters[k] {
 			return report, fmt.Errorf("invalid filter '%s': %w", k, errdefs.ErrInvalidArgument)
 		}
 	}
 	var until time.Time
-	for _, v := range filters["until"] {
-		t, err := parseUntil(v, time.Now())
+	for _, v := range f["until"] {
+		t, err := filters.Until(v, time.Now())
 		if err != nil {
 			return report, err
 		}
@@ -35,7 +34,7 @@ func (s *Service) Prune(ctx context.Context, filters map[string][]string) (ctr.P
 	}
 	for _, c := range s.store.all() {
 		st := c.snapshot()
-		if st.Running() || st.Status == ctr.StateRemoving || !pruneMatch(c, until, filters) {
+		if st.Running() || st.Status == ctr.StateRemoving || !pruneMatch(c, until, f) {
 			continue
 		}
 		size := dirSize(filepath.Join(s.dataDir(c.ID), "upper"))
@@ -55,27 +54,8 @@ func pruneMatch(c *Container, until time.Time, f map[string][]string) bool {
 	if !until.IsZero() && !c.Created.Before(until) {
 		return false
 	}
-	return allOf(f["label"], func(v string) bool { return labelMatch(c.Config.Labels, v) }) &&
-		allOf(f["label!"], func(v string) bool { return !labelMatch(c.Config.Labels, v) })
-}
-
-// parseUntil reads Docker's until values: a Go duration ("10m", before
-// now), Unix seconds with an optional fraction, RFC 3339 or a date.
-func parseUntil(v string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(v); err == nil {
-		return now.Add(-d), nil
-	}
-	sec, frac, _ := strings.Cut(v, ".")
-	if s, err := strconv.ParseInt(sec, 10, 64); err == nil {
-		ns, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
-		return time.Unix(s, ns), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, v, time.Local); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("failed to parse value as time or duration: %q: %w", v, errdefs.ErrInvalidArgument)
+	return filters.Labels(c.Config.Labels, f["label"]) &&
+		filters.AllOf(f["label!"], func(v string) bool { return !filters.Label(c.Config.Labels, v) })
 }
 
 // dirSize sums the sizes of the regular files under dir (0 if absent).

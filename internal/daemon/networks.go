@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/berth-engine/berth/internal/filters"
 	"net"
 	"net/netip"
 	"strings"
@@ -132,38 +133,11 @@ func networkMatches(n netapi.Inspect, f map[string][]string) bool {
 	if n.Name == "bridge" || n.Name == "host" || n.Name == "none" {
 		kind = "builtin"
 	}
-	return anyMatch(f["name"], func(v string) bool { return strings.Contains(n.Name, v) }) &&
-		anyMatch(f["id"], func(v string) bool { return strings.HasPrefix(n.ID, v) }) &&
-		anyMatch(f["driver"], func(v string) bool { return n.Driver == v }) &&
-		anyMatch(f["type"], func(v string) bool { return kind == v }) &&
-		allMatch(f["label"], func(v string) bool { return labelMatches(n.Labels, v) })
-}
-
-func anyMatch(vals []string, fn func(string) bool) bool {
-	if len(vals) == 0 {
-		return true
-	}
-	for _, v := range vals {
-		if fn(v) {
-			return true
-		}
-	}
-	return false
-}
-
-func allMatch(vals []string, fn func(string) bool) bool {
-	for _, v := range vals {
-		if !fn(v) {
-			return false
-		}
-	}
-	return true
-}
-
-func labelMatches(labels map[string]string, f string) bool {
-	k, v, hasValue := strings.Cut(f, "=")
-	got, ok := labels[k]
-	return ok && (!hasValue || got == v)
+	return filters.AnyOf(f["name"], func(v string) bool { return strings.Contains(n.Name, v) }) &&
+		filters.AnyOf(f["id"], func(v string) bool { return strings.HasPrefix(n.ID, v) }) &&
+		filters.AnyOf(f["driver"], func(v string) bool { return n.Driver == v }) &&
+		filters.AnyOf(f["type"], func(v string) bool { return kind == v }) &&
+		filters.Labels(n.Labels, f["label"])
 }
 
 // Network returns one network by name, ID or ID prefix.
@@ -257,15 +231,15 @@ func (b networkBackend) emit(action events.Action, id, name, containerID string)
 // PruneNetworks removes unused user networks (filters: label, until).
 func (b networkBackend) PruneNetworks(ctx context.Context, f map[string][]string) (netapi.PruneReport, error) {
 	var until time.Time
-	for _, v := range f["until"] {
-		d, err := time.ParseDuration(v)
+	for _, v := range f["until"] { // a duration or a timestamp, as Docker takes
+		t, err := filters.Until(v, time.Now())
 		if err != nil {
-			return netapi.PruneReport{}, fmt.Errorf("invalid until filter %q: %w", v, errdefs.ErrInvalidArgument)
+			return netapi.PruneReport{}, err
 		}
-		until = time.Now().Add(-d)
+		until = t
 	}
 	removed, err := b.d.nets.Prune(ctx, func(r *manager.Record) bool {
-		return allMatch(f["label"], func(v string) bool { return labelMatches(r.Labels, v) }) &&
+		return filters.Labels(r.Labels, f["label"]) &&
 			(until.IsZero() || r.Created.Before(until))
 	})
 	if removed == nil {

@@ -127,14 +127,6 @@ func TestPruneSelector(t *testing.T) {
 			t.Errorf("%v: %+v, want %+v", tc.filters, got, tc.want)
 		}
 	}
-	for _, tc := range []struct {
-		f    string
-		want bool
-	}{{"a", true}, {"a=1", true}, {"a=2", false}, {"b", false}} {
-		if got := labelMatch(map[string]string{"a": "1"}, tc.f); got != tc.want {
-			t.Errorf("labelMatch(%q) = %v", tc.f, got)
-		}
-	}
 }
 
 func tarEntries(t *testing.T, data []byte) map[string]bool {

@@ -3,8 +3,8 @@ package image
 import (
 	"context"
 	"fmt"
+	"github.com/berth-engine/berth/internal/filters"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/berth-engine/berth/internal/metadata"
@@ -106,7 +106,7 @@ func newPruneSelector(f map[string][]string, now time.Time) (pruneSelector, erro
 				}
 				sel.all = !b
 			case "until":
-				t, err := parseUntil(v, now)
+				t, err := filters.Until(v, now)
 				if err != nil {
 					return sel, err
 				}
@@ -137,41 +137,16 @@ func (p pruneSelector) match(ctx context.Context, s *Service, r *record) bool {
 	}
 	labels := img.Config.Config.Labels
 	for _, l := range p.labels {
-		if !labelMatch(labels, l) {
+		if !filters.Label(labels, l) {
 			return false
 		}
 	}
 	for _, l := range p.notLabels {
-		if labelMatch(labels, l) {
+		if filters.Label(labels, l) {
 			return false
 		}
 	}
 	return true
-}
-
-func labelMatch(labels map[string]string, f string) bool {
-	k, v, hasValue := strings.Cut(f, "=")
-	got, ok := labels[k]
-	return ok && (!hasValue || got == v)
-}
-
-// parseUntil reads Docker's until values: a Go duration (before now), Unix
-// seconds with an optional fraction, RFC 3339 or a date.
-func parseUntil(v string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(v); err == nil {
-		return now.Add(-d), nil
-	}
-	sec, frac, _ := strings.Cut(v, ".")
-	if n, err := strconv.ParseInt(sec, 10, 64); err == nil {
-		ns, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
-		return time.Unix(n, ns), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, v, time.Local); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("failed to parse value as time or duration: %q: %w", v, errdefs.ErrInvalidArgument)
 }
 
 // containerOf adapts a yes/no in-use check to DeleteOptions.InUse, so

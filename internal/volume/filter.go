@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	flt "github.com/berth-engine/berth/internal/filters"
 	"strings"
 	"time"
 
@@ -52,9 +53,9 @@ func (s *Service) List(ctx context.Context, filters map[string][]string) ([]*Vol
 		if dangling != nil && (len(s.users(v.Name)) == 0) != *dangling {
 			continue
 		}
-		if matchAny(filters["name"], func(n string) bool { return strings.Contains(v.Name, n) }) &&
-			matchAny(filters["driver"], func(d string) bool { return d == v.Driver }) &&
-			matchLabels(v.Labels, filters["label"]) {
+		if flt.AnyOf(filters["name"], func(n string) bool { return strings.Contains(v.Name, n) }) &&
+			flt.AnyOf(filters["driver"], func(d string) bool { return d == v.Driver }) &&
+			flt.Labels(v.Labels, filters["label"]) {
 			out = append(out, v)
 		}
 	}
@@ -75,30 +76,6 @@ func boolFilter(f map[string][]string, key string) (*bool, error) {
 		return &f, nil
 	}
 	return nil, fmt.Errorf("invalid filter '%s=%s': %w", key, vals[0], errdefs.ErrInvalidArgument)
-}
-
-func matchAny(want []string, fn func(string) bool) bool {
-	if len(want) == 0 {
-		return true
-	}
-	for _, w := range want {
-		if fn(w) {
-			return true
-		}
-	}
-	return false
-}
-
-// matchLabels: every "key" or "key=value" in want must be present.
-func matchLabels(labels map[string]string, want []string) bool {
-	for _, w := range want {
-		k, val, hasVal := strings.Cut(w, "=")
-		got, ok := labels[k]
-		if !ok || hasVal && got != val {
-			return false
-		}
-	}
-	return true
 }
 
 // Prune removes unused volumes: anonymous ones only unless filters has
@@ -137,11 +114,11 @@ func (s *Service) prunable(v *Volume, all bool, f map[string][]string) bool {
 	if !all && !v.Anonymous {
 		return false
 	}
-	if !matchLabels(v.Labels, f["label"]) {
+	if !flt.Labels(v.Labels, f["label"]) {
 		return false
 	}
 	for _, w := range f["label!"] {
-		if matchLabels(v.Labels, []string{w}) {
+		if flt.Labels(v.Labels, []string{w}) {
 			return false
 		}
 	}
