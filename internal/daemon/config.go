@@ -25,6 +25,11 @@ type Config struct {
 	// (--fixed-cidr-v6), else a ULA /64 derived from the data root.
 	IPv6        bool   `json:"ipv6,omitempty"`
 	FixedCIDRv6 string `json:"fixed-cidr-v6,omitempty"`
+	// CgroupFavorDynMods (--cgroup-favordynmods, default true) turns on the
+	// cgroup2 hierarchy's favordynmods option at start (see
+	// cgroup.FavorDynMods): container starts stop waiting for an RCU grace
+	// period each.
+	CgroupFavorDynMods *bool `json:"cgroup-favordynmods,omitempty"`
 }
 
 // Defaults for a system daemon.

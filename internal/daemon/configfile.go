@@ -16,7 +16,7 @@ var flagKeys = map[string]string{
 	"log-level": "log-level", "default-runtime": "default-runtime", "bridge": "bridge",
 	"fixed-cidr": "fixed-cidr", "cgroup-parent": "cgroup-parent", "storage-driver": "storage-driver",
 	"insecure-registries": "insecure-registry", "registry-certs-dir": "registry-certs-dir",
-	"ipv6": "ipv6", "fixed-cidr-v6": "fixed-cidr-v6",
+	"ipv6": "ipv6", "fixed-cidr-v6": "fixed-cidr-v6", "cgroup-favordynmods": "cgroup-favordynmods",
 }
 
 // LoadConfigFile merges the JSON file at path into cfg; keys whose flag
@@ -73,6 +73,9 @@ func merge(dst, src *Config) {
 	}
 	if len(src.InsecureRegistries) > 0 {
 		dst.InsecureRegistries = src.InsecureRegistries
+	}
+	if src.CgroupFavorDynMods != nil {
+		dst.CgroupFavorDynMods = src.CgroupFavorDynMods
 	}
 }
 
