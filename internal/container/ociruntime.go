@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/containerd/errdefs"
@@ -15,6 +16,7 @@ import (
 type ociRuntime struct {
 	name, path, root string
 	hideUnified      bool
+	sealed           *os.File // a sealed copy of path for the shims (runtime.SealedCopy), or nil
 }
 
 // runtimes resolves cfg's runtimes once: each gets its own state directory
@@ -27,7 +29,15 @@ func runtimes(cfg Config) map[string]ociRuntime {
 		if name == cfg.DefaultRuntime || name == "" {
 			root = cfg.RuntimeRoot
 		}
-		out[name] = ociRuntime{name: name, path: path, root: root, hideUnified: runtime.HidesUnified(path)}
+		rt := ociRuntime{name: name, path: path, root: root, hideUnified: runtime.HidesUnified(path)}
+		if runtime.WantsSealedCopy(path) {
+			f, err := runtime.SealedCopy(path)
+			if err != nil && cfg.Log != nil {
+				cfg.Log.Warn("runtime runs from its own binary", "runtime", name, "err", err)
+			}
+			rt.sealed = f
+		}
+		out[name] = rt
 	}
 	for name, path := range cfg.Runtimes {
 		add(name, path)

@@ -46,9 +46,15 @@ func Start(ctx context.Context, opts StartOptions) (*Shim, int, error) {
 		return nil, 0, err
 	}
 	defer r.Close()
+	opts.RuntimeFd = 0
+	extra := []*os.File{w} // fd 3: the ready line
+	if opts.RuntimeFile != nil {
+		extra = append(extra, opts.RuntimeFile)
+		opts.RuntimeFd = 3 + len(extra) - 1
+	}
 	cmd := exec.Command(opts.ShimBinary, append([]string{"shim"}, ShimArgs(opts)...)...)
 	cmd.Dir = "/"
-	cmd.ExtraFiles = []*os.File{w}
+	cmd.ExtraFiles = extra
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
 	w.Close()

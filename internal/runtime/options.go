@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 
 	"github.com/containerd/errdefs"
@@ -11,9 +12,13 @@ import (
 
 // StartOptions describe the container a shim runs.
 type StartOptions struct {
-	ID, Bundle  string // bundle holds config.json; its rootfs is already mounted
-	ShimBinary  string // the berth binary, run as `<ShimBinary> shim <flags>`
-	Runtime     string // "runc" (looked up in PATH) or a path; default "runc"
+	ID, Bundle string // bundle holds config.json; its rootfs is already mounted
+	ShimBinary string // the berth binary, run as `<ShimBinary> shim <flags>`
+	Runtime    string // "runc" (looked up in PATH) or a path; default "runc"
+	// RuntimeFile is a sealed copy of Runtime (SealedCopy) that the shim
+	// runs instead, inherited as RuntimeFd; nil to run Runtime itself.
+	RuntimeFile *os.File
+	RuntimeFd   int    // the shim's side of RuntimeFile; 0 for none
 	RuntimeRoot string // runc --root, e.g. /run/berth/runc
 	SocketPath  string // the shim's unix socket; keep it under 108 bytes
 
@@ -38,6 +43,7 @@ func ShimArgs(opts StartOptions) []string {
 		"--log-path", opts.LogPath,
 		"--log-max-size", strconv.FormatInt(opts.LogMaxSize, 10),
 		"--log-max-files", strconv.Itoa(opts.LogMaxFiles),
+		"--runtime-fd", strconv.Itoa(opts.RuntimeFd),
 	}
 }
 
@@ -57,6 +63,7 @@ func ParseShimArgs(args []string) (StartOptions, error) {
 	fs.StringVar(&o.LogPath, "log-path", "", "")
 	fs.Int64Var(&o.LogMaxSize, "log-max-size", 0, "")
 	fs.IntVar(&o.LogMaxFiles, "log-max-files", 1, "")
+	fs.IntVar(&o.RuntimeFd, "runtime-fd", 0, "")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("shim flags: %v: %w", err, errdefs.ErrInvalidArgument)
 	}

@@ -70,9 +70,24 @@ func createStarts(path string) bool {
 
 // runtimeCmd runs the OCI runtime; args may start with global flags.
 func (s *shim) runtimeCmd(args ...string) *exec.Cmd {
-	cmd := exec.Command(s.opts.Runtime, append([]string{"--root", s.opts.RuntimeRoot}, args...)...)
-	cmd.Dir = "/" // the bundle may be removed while runc delete runs
+	cmd := exec.Command(s.runtimeExe, append([]string{"--root", s.opts.RuntimeRoot}, args...)...)
+	cmd.Args[0] = filepath.Base(s.opts.Runtime) // not /proc/self/fd/N
+	cmd.Dir = "/"                               // the bundle may be removed while runc delete runs
 	return cmd
+}
+
+// runtimeExe is the sealed copy of the runtime that the daemon passed, or
+// the runtime's own binary when there is none or it is unusable.
+func runtimeExe(opts runtime.StartOptions) string {
+	if opts.RuntimeFd <= 0 {
+		return opts.Runtime
+	}
+	path, err := runtime.KeepRuntimeFd(opts.RuntimeFd)
+	if err != nil {
+		slog.Warn("running the runtime's own binary", "err", err)
+		return opts.Runtime
+	}
+	return path
 }
 
 // runtimeDelete removes the runtime's state and the container's cgroup. It

@@ -38,8 +38,11 @@ type shim struct {
 	// hideUnified runs the OCI runtime without the hybrid host's cgroup2
 	// mount (crun; see runtime.HidesUnified).
 	hideUnified bool
-	createStart bool             // create, then start (crun; see createStarts)
-	log         *jsonfile.Writer // nil: no log
+	createStart bool // create, then start (crun; see createStarts)
+	// runtimeExe is what runtimeCmd executes: the sealed copy of the
+	// runtime the daemon passed (runtime.KeepRuntimeFd), else opts.Runtime.
+	runtimeExe string
+	log        *jsonfile.Writer // nil: no log
 
 	stdinMu sync.Mutex
 	stdin   *os.File // container stdin (pipe write end or pty master); nil if closed
@@ -72,6 +75,7 @@ func newShim(opts runtime.StartOptions) *shim {
 		opts:        opts,
 		hideUnified: runtime.HidesUnified(opts.Runtime),
 		createStart: createStarts(opts.Runtime),
+		runtimeExe:  runtimeExe(opts),
 		// Fixed at construction: the server reads it without a lock.
 		outputs:  map[string]*output{stdoutStream: newOutput(stdoutStream), stderrStream: newOutput(stderrStream)},
 		released: make(chan struct{}),
