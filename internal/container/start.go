@@ -60,6 +60,13 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 		s.log.Debug("start step", "container", ShortID(c.ID), "step", step, "at", time.Since(t0))
 	}
 	defer lap("done")
+	// The shim's process starts first: its exec and Go start-up (3 ms)
+	// overlap with the mount, network and spec below.
+	pending, err := runtime.Launch(s.cfg.ShimBinary)
+	if err != nil {
+		return err
+	}
+	defer pending.Abort()
 	rootfs, err := s.cfg.RootFS.Mount(ctx, c.ID, c.ChainID)
 	if err != nil {
 		return fmt.Errorf("mount rootfs: %w", err)
@@ -92,7 +99,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 		return err
 	}
 	lap("spec")
-	sh, pid, err := runtime.Start(ctx, runtime.StartOptions{
+	sh, pid, err := pending.Run(ctx, runtime.StartOptions{
 		ID: c.ID, Bundle: bundle, ShimBinary: s.cfg.ShimBinary,
 		Runtime: s.runtimeFor(c).path, RuntimeRoot: s.runtimeFor(c).root, RuntimeFile: s.runtimeFor(c).sealed,
 		SocketPath: s.socketPath(c.ID),

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,38 +37,11 @@ func Start(ctx context.Context, opts StartOptions) (*Shim, int, error) {
 	if err := opts.validate(); err != nil {
 		return nil, 0, err
 	}
-	if opts.ShimBinary == "" {
-		return nil, 0, fmt.Errorf("no shim binary: %w", errdefs.ErrInvalidArgument)
-	}
-	r, w, err := os.Pipe()
+	p, err := Launch(opts.ShimBinary)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer r.Close()
-	opts.RuntimeFd = 0
-	extra := []*os.File{w} // fd 3: the ready line
-	if opts.RuntimeFile != nil {
-		extra = append(extra, opts.RuntimeFile)
-		opts.RuntimeFd = 3 + len(extra) - 1
-	}
-	cmd := exec.Command(opts.ShimBinary, append([]string{"shim"}, ShimArgs(opts)...)...)
-	cmd.Dir = "/"
-	cmd.ExtraFiles = extra
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		return nil, 0, fmt.Errorf("start shim: %w", err)
-	}
-	go cmd.Wait() //nolint:errcheck // reap the shim if it exits while we live
-	resp, err := readReady(ctx, r)
-	if err != nil {
-		return nil, 0, err
-	}
-	if resp.Error != "" {
-		return nil, 0, fmt.Errorf("container %s: %w", opts.ID, newStartError(resp.Error))
-	}
-	return &Shim{socket: opts.SocketPath, pid: resp.Pid, bundle: opts.Bundle}, resp.Pid, nil
+	return p.Run(ctx, opts)
 }
 
 // readReady reads the shim's ready line; closing r on cancellation tells the

@@ -23,7 +23,13 @@ const readyFd = 3
 func Main(args []string) int {
 	unix.CloseOnExec(readyFd) // neither runc nor the container may inherit it
 	ready := os.NewFile(readyFd, "ready")
-	opts, err := runtime.ParseShimArgs(args)
+	var opts runtime.StartOptions
+	var err error
+	if len(args) == 1 && args[0] == runtime.AwaitOptionsFlag {
+		opts, err = runtime.ReceiveOptions(runtime.OptionsFd) // launched early: see runtime.Launch
+	} else {
+		opts, err = runtime.ParseShimArgs(args)
+	}
 	if err != nil {
 		report(ready, runtime.Response{Error: err.Error()})
 		return 2

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-engine/berth/internal/runtime"
 )
@@ -53,11 +54,41 @@ func (s *shim) run() (int, error) {
 	if err != nil || !s.createStart {
 		return pid, err
 	}
+	if err := startByFifo(s.opts.RuntimeRoot, s.opts.ID); err == nil {
+		return pid, nil
+	} else {
+		slog.Debug("starting through the runtime", "err", err)
+	}
 	start := s.runtimeCmd("--log", s.bundlePath(runcLog), "--log-format", "json", "start", s.opts.ID)
 	if out, err := runtime.CombinedOutputCmd(start, s.hideUnified); err != nil {
 		return 0, s.runtimeError(err, out)
 	}
 	return pid, nil
+}
+
+// startByFifo starts a container that crun created the way `crun start`
+// does it, without running crun once more (2.5 ms, a whole dynamic link):
+// crun's created init blocks reading <state root>/<id>/exec.fifo; start
+// opens it for writing, unlinks it (its absence is what makes `crun state`
+// say running) and writes one byte. crun has used this protocol since its
+// first release; Berth gives crun no poststart hooks and no notify socket,
+// the only other things `crun start` handles. Any error leaves the fifo in
+// place and the caller falls back to `crun start`; the non-blocking open
+// fails at once (ENXIO) when no init is reading.
+func startByFifo(root, id string) error {
+	fifo := filepath.Join(root, id, "exec.fifo")
+	fd, err := unix.Open(fifo, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", fifo, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Unlink(fifo); err != nil {
+		return fmt.Errorf("unlink %s: %w", fifo, err)
+	}
+	if _, err := unix.Write(fd, []byte{0}); err != nil {
+		return fmt.Errorf("write %s: %w", fifo, err)
+	}
+	return nil
 }
 
 // createStarts reports whether the runtime at path must create and start a
@@ -87,7 +118,16 @@ func runtimeExe(opts runtime.StartOptions) string {
 		slog.Warn("running the runtime's own binary", "err", err)
 		return opts.Runtime
 	}
-	return path
+	// Executed as /proc/self/fd/N its processes would be called "N" (ps,
+	// /proc/PID/comm); through a link named like the runtime they keep
+	// its name. The link resolves in the executing child, which still
+	// holds descriptor N then.
+	link := filepath.Join(opts.Bundle, filepath.Base(opts.Runtime))
+	os.Remove(link)
+	if err := os.Symlink(path, link); err != nil {
+		return path
+	}
+	return link
 }
 
 // runtimeDelete removes the runtime's state and the container's cgroup. It
