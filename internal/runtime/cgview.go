@@ -46,10 +46,24 @@ func StartCmd(cmd *exec.Cmd, hideUnified bool) error {
 	if !hideUnified {
 		return cmd.Start()
 	}
-	return startHidden(cmd)
+	return startOnThread(cmd, true, 0)
 }
 
-func startHidden(cmd *exec.Cmd) error {
+// cleanupNice is the niceness of runtime cleanup (StartCleanupCmd).
+const cleanupNice = 10
+
+// StartCleanupCmd is StartCmd for cleanup that nobody waits for, such as
+// `runtime delete` after an exit: it runs at a lower priority, so that on a
+// busy host it does not take the CPU from the exit being reported or from
+// the next container's start.
+func StartCleanupCmd(cmd *exec.Cmd, hideUnified bool) error {
+	return startOnThread(cmd, hideUnified, cleanupNice)
+}
+
+// startOnThread starts cmd from a locked thread that is thrown away
+// afterwards, after giving that thread (and so cmd, which inherits it) the
+// niceness nice and, when hide, a mount namespace without the cgroup2 mount.
+func startOnThread(cmd *exec.Cmd, hide bool, nice int) error {
 	errc := make(chan error, 1)
 	go func() {
 		goruntime.LockOSThread()
@@ -57,22 +71,28 @@ func startHidden(cmd *exec.Cmd) error {
 			// The main thread must keep the host's mounts: its namespace
 			// is the one /proc/self shows the whole process. Hold it, so
 			// that another thread does the work, then let it go.
-			errc <- startHidden(cmd)
+			errc <- startOnThread(cmd, hide, nice)
 			goruntime.UnlockOSThread()
 			return
 		}
 		// Never unlocked: the thread ends with this goroutine.
-		if err := unix.Unshare(unix.CLONE_NEWNS | unix.CLONE_FS); err != nil {
-			errc <- fmt.Errorf("runtime mount namespace: %w", err)
-			return
+		if nice != 0 {
+			// Best effort: a failure leaves the normal priority.
+			_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), nice)
 		}
-		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
-			errc <- fmt.Errorf("runtime mount namespace: make / rslave: %w", err)
-			return
-		}
-		if err := unix.Unmount(unifiedMount, unix.MNT_DETACH); err != nil {
-			errc <- fmt.Errorf("runtime mount namespace: detach %s: %w", unifiedMount, err)
-			return
+		if hide {
+			if err := unix.Unshare(unix.CLONE_NEWNS | unix.CLONE_FS); err != nil {
+				errc <- fmt.Errorf("runtime mount namespace: %w", err)
+				return
+			}
+			if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
+				errc <- fmt.Errorf("runtime mount namespace: make / rslave: %w", err)
+				return
+			}
+			if err := unix.Unmount(unifiedMount, unix.MNT_DETACH); err != nil {
+				errc <- fmt.Errorf("runtime mount namespace: detach %s: %w", unifiedMount, err)
+				return
+			}
 		}
 		errc <- cmd.Start()
 	}()
@@ -92,5 +112,16 @@ func CombinedOutputCmd(cmd *exec.Cmd, hideUnified bool) ([]byte, error) {
 	var b bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &b, &b
 	err := RunCmd(cmd, hideUnified)
+	return b.Bytes(), err
+}
+
+// CleanupOutputCmd is CombinedOutputCmd started with StartCleanupCmd.
+func CleanupOutputCmd(cmd *exec.Cmd, hideUnified bool) ([]byte, error) {
+	var b bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &b, &b
+	if err := StartCleanupCmd(cmd, hideUnified); err != nil {
+		return nil, err
+	}
+	err := cmd.Wait()
 	return b.Bytes(), err
 }

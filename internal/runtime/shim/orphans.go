@@ -19,10 +19,14 @@ import (
 // exit (the kernel waits for every pid of the namespace to be reaped), so
 // the container never exits: a kill while execs start hung for good. The
 // shim's own os/exec children (the runtime CLI, comm "runc") are never
-// touched, so their Wait still gets their status.
+// touched, so their Wait still gets their status. crun's helpers keep the
+// comm "crun", the CLI's: one is reaped only when it died inside another
+// PID namespace (the container's), where the shim's own commands never run
+// (`crun exec` of a missing command leaves such a zombie).
 func reapRuntimeOrphans() {
 	for _, pid := range childPids() {
-		if comm, state, ok := procStat(pid); ok && state == 'Z' && strings.HasPrefix(comm, "runc:[") {
+		comm, state, ok := procStat(pid)
+		if ok && state == 'Z' && (strings.HasPrefix(comm, "runc:[") || strings.HasPrefix(comm, "crun") && nestedPidNS(pid)) {
 			var ws unix.WaitStatus
 			_, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 			for errors.Is(err, unix.EINTR) {
@@ -30,6 +34,21 @@ func reapRuntimeOrphans() {
 			}
 		}
 	}
+}
+
+// nestedPidNS reports whether pid lives in a PID namespace below the
+// shim's (its NSpid lists more than one pid).
+func nestedPidNS(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			return len(strings.Fields(v)) > 1
+		}
+	}
+	return false
 }
 
 // childPids lists the shim's children (orphans it adopted included).

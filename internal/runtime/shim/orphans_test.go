@@ -3,6 +3,7 @@ package shim
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,4 +54,39 @@ func waitZombie(t *testing.T, pid int) {
 		}
 	}
 	t.Fatalf("pid %d did not become a zombie", pid)
+}
+
+// TestReapCrunOrphans: crun's helpers share the CLI's comm "crun"; a dead
+// one inside another PID namespace (the container's) is reaped, a dead
+// "crun" in the shim's own namespace (the CLI, whose Wait is pending) is not.
+func TestReapCrunOrphans(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a PID namespace")
+	}
+	data, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Skip("no /bin/true")
+	}
+	path := filepath.Join(t.TempDir(), "crun")
+	if err := os.WriteFile(path, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	start := func(flags uintptr) int {
+		p, err := os.StartProcess(path, []string{path}, &os.ProcAttr{Sys: &syscall.SysProcAttr{Cloneflags: flags}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Pid
+	}
+	nested, cli := start(syscall.CLONE_NEWPID), start(0)
+	t.Cleanup(func() { _, _ = unix.Wait4(cli, nil, unix.WNOHANG, nil) })
+	waitZombie(t, nested)
+	waitZombie(t, cli)
+	reapRuntimeOrphans()
+	if _, _, ok := procStat(nested); ok {
+		t.Error("crun helper zombie in a nested PID namespace not reaped")
+	}
+	if _, state, ok := procStat(cli); !ok || state != 'Z' {
+		t.Error("a crun in the shim's own PID namespace was reaped")
+	}
 }

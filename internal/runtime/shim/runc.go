@@ -30,6 +30,13 @@ func (s *shim) run() (int, error) {
 	if s.createStart {
 		args = []string{"create", "--pid-file", s.bundlePath(pidFile)}
 	}
+	config, weightFile, weights, err := s.bfqWeights()
+	if err != nil {
+		return 0, err
+	}
+	if config != "" {
+		args = append(args, "--config", config)
+	}
 	if io.console != nil {
 		args = append(args, "--console-socket", io.console.path)
 	}
@@ -53,6 +60,9 @@ func (s *shim) run() (int, error) {
 	pid, err := readPid(s.bundlePath(pidFile))
 	if err != nil || !s.createStart {
 		return pid, err
+	}
+	if err := writeWeights(weightFile, weights); err != nil {
+		return 0, err
 	}
 	if err := startByFifo(s.opts.RuntimeRoot, s.opts.ID); err == nil {
 		return pid, nil
@@ -134,7 +144,7 @@ func runtimeExe(opts runtime.StartOptions) string {
 // logs to stderr (captured), not to the bundle, which may be gone already.
 func (s *shim) runtimeDelete() {
 	cmd := s.runtimeCmd("delete", "--force", s.opts.ID)
-	if out, err := runtime.CombinedOutputCmd(cmd, s.hideUnified); err != nil {
+	if out, err := runtime.CleanupOutputCmd(cmd, s.hideUnified); err != nil {
 		slog.Warn("runtime delete", "err", err, "out", string(out))
 	}
 }
