@@ -104,29 +104,45 @@ func (a *attacher) connect(ctx context.Context, sh *runtime.Shim, tty bool) {
 		want bool
 		name string
 		kind byte
-	}{{a.opts.Stdout, "stdout", 1}, {a.opts.Stderr && !tty, "stderr", 2}}
-	for _, st := range streams {
-		if !st.want {
-			continue
+	}{{a.opts.Stdout, "stdout", 1}, {a.opts.Stderr && !tty, "stderr", 2}, {a.opts.Stdin, "stdin", 0}}
+	// One connection per stream, dialled together: each is a round trip
+	// to the shim on the start path.
+	conns := make([]net.Conn, len(streams))
+	errs := make([]error, len(streams))
+	var dials sync.WaitGroup
+	for i, st := range streams {
+		if st.want {
+			dials.Add(1)
+			go func() {
+				defer dials.Done()
+				conns[i], errs[i] = sh.Attach(ctx, st.name)
+			}()
 		}
-		conn, err := sh.Attach(ctx, st.name)
+	}
+	dials.Wait()
+	for i, err := range errs {
 		if err != nil {
-			a.finish(fmt.Errorf("attach %s: %w", st.name, err))
+			for _, c := range conns {
+				if c != nil {
+					c.Close()
+				}
+			}
+			a.finish(fmt.Errorf("attach %s: %w", streams[i].name, err))
 			return
 		}
-		outs = append(outs, struct {
-			conn net.Conn
-			kind byte
-		}{conn, st.kind})
 	}
 	var stdin net.Conn
-	if a.opts.Stdin {
-		conn, err := sh.Attach(ctx, "stdin")
-		if err != nil {
-			a.finish(fmt.Errorf("attach stdin: %w", err))
-			return
+	for i, st := range streams {
+		switch {
+		case conns[i] == nil:
+		case st.name == "stdin":
+			stdin = conns[i]
+		default:
+			outs = append(outs, struct {
+				conn net.Conn
+				kind byte
+			}{conns[i], st.kind})
 		}
-		stdin = conn
 	}
 	var wg sync.WaitGroup
 	for _, o := range outs {

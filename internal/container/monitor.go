@@ -20,6 +20,34 @@ type monitor struct {
 	done chan struct{}
 	once sync.Once
 	oom  *oomWatch // nil when the cgroup offers no OOM notification
+
+	// waited carries the shim's answer to a wait asked early (waitEarly).
+	waited chan waitResult
+}
+
+type waitResult struct {
+	st  runtime.ExitStatus
+	err error
+}
+
+// waitEarly asks the shim for the exit status now, on another goroutine,
+// so that the connection and request are in place before the start
+// finishes: a short-lived container's exit is then known at once.
+func (m *monitor) waitEarly() {
+	m.waited = make(chan waitResult, 1)
+	go func() {
+		st, err := m.shim.Wait(context.Background())
+		m.waited <- waitResult{st, err}
+	}()
+}
+
+// wait returns the shim's exit status, from waitEarly's request if made.
+func (m *monitor) wait() (runtime.ExitStatus, error) {
+	if m.waited != nil {
+		r := <-m.waited
+		return r.st, r.err
+	}
+	return m.shim.Wait(context.Background())
 }
 
 func newMonitor(sh *runtime.Shim) *monitor {
@@ -36,7 +64,7 @@ func (m *monitor) close() {
 
 // watch waits for the container to exit and records it.
 func (s *Service) watch(c *Container, m *monitor) {
-	st, err := m.shim.Wait(context.Background())
+	st, err := m.wait()
 	if err != nil {
 		// The shim connection broke: the daemon is shutting down, or the
 		// shim died. Fall back to the exit file it writes.
@@ -136,16 +164,18 @@ func (s *Service) autoRemove(c *Container, m *monitor) {
 		return
 	}
 	c.setState(func(st *State) { st.Status = ctr.StateRemoving })
-	if err := s.store.remove(c); err != nil {
-		s.log.Error("auto-remove", "container", c.ID, "err", err)
-		c.setState(func(st *State) { st.Status = ctr.StateExited })
-		c.notify()
-		s.releaseRuntime(c, m)
-		return
-	}
+	// Waiters learn of the removal before the record's deletion is
+	// committed (a disk sync, slow when the host is busy): the container
+	// is already gone from lookups and its name free, and should the
+	// daemon die before the commit, Restore removes the exited --rm
+	// container it finds.
+	s.store.forget(c)
 	c.setState(func(st *State) { st.Removed = true })
 	s.emit(c, events.ActionDestroy, nil)
 	c.notify()
+	if err := s.store.db.Delete(bucket, c.ID); err != nil {
+		s.log.Error("auto-remove: delete the record", "container", c.ID, "err", err)
+	}
 	s.releaseRuntime(c, m)
 	if err := s.release(context.Background(), c); err != nil {
 		s.log.Warn("auto-remove cleanup", "container", c.ID, "err", err)

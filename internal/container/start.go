@@ -62,10 +62,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	defer lap("done")
 	// The shim's process starts first: its exec and Go start-up (3 ms)
 	// overlap with the mount, network and spec below.
-	pending, err := runtime.Launch(s.cfg.ShimBinary)
-	if err != nil {
-		return err
-	}
+	pending := runtime.Launch(s.cfg.ShimBinary)
 	defer pending.Abort()
 	rootfs, err := s.cfg.RootFS.Mount(ctx, c.ID, c.ChainID)
 	if err != nil {
@@ -111,6 +108,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	}
 	lap("runtime")
 	m := newMonitor(sh)
+	m.waitEarly()
 	c.monitor = m
 	c.attach.connectAll(ctx, sh, c.Config.Tty)
 	if err := sh.Release(ctx); err != nil {

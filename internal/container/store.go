@@ -66,13 +66,19 @@ func (s *store) remove(c *Container) error {
 	if err := s.db.Delete(bucket, c.ID); err != nil {
 		return err
 	}
+	s.forget(c)
+	return nil
+}
+
+// forget drops c from the in-memory indexes only: lookups fail and its name
+// is free. The caller deletes the record (s.db.Delete) right after.
+func (s *store) forget(c *Container) {
 	s.mu.Lock()
 	delete(s.byID, c.ID)
 	if s.names[c.Name] == c.ID {
 		delete(s.names, c.Name)
 	}
 	s.mu.Unlock()
-	return nil
 }
 
 // get resolves a full ID, a name (with or without "/") or an unambiguous ID

@@ -37,11 +37,7 @@ func Start(ctx context.Context, opts StartOptions) (*Shim, int, error) {
 	if err := opts.validate(); err != nil {
 		return nil, 0, err
 	}
-	p, err := Launch(opts.ShimBinary)
-	if err != nil {
-		return nil, 0, err
-	}
-	return p.Run(ctx, opts)
+	return Launch(opts.ShimBinary).Run(ctx, opts)
 }
 
 // readReady reads the shim's ready line; closing r on cancellation tells the

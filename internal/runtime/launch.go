@@ -30,25 +30,39 @@ const maxOptions = 1 << 16
 // container to run: its process start-up (exec, Go runtime, about 3 ms)
 // overlaps with the daemon's own preparation of the container.
 type Pending struct {
-	ready *os.File // read end of the shim's ready line (fd 3)
-	opts  *os.File // our end of the options socket
-	once  sync.Once
+	launched chan struct{} // closed once ready, opts and err are set
+	ready    *os.File      // read end of the shim's ready line (fd 3)
+	opts     *os.File      // our end of the options socket
+	err      error
+	once     sync.Once
 }
 
-// Launch starts a shim from shimBinary that waits for its options.
-func Launch(shimBinary string) (*Pending, error) {
+// Launch starts a shim from shimBinary that waits for its options. The
+// fork and exec run on another goroutine: they hold the calling thread of
+// a big daemon for a millisecond or two, which overlaps with the caller's
+// work as well; Run and Abort wait for them.
+func Launch(shimBinary string) *Pending {
+	p := &Pending{launched: make(chan struct{})}
+	go func() {
+		defer close(p.launched)
+		p.ready, p.opts, p.err = launch(shimBinary)
+	}()
+	return p
+}
+
+func launch(shimBinary string) (ready, opts *os.File, err error) {
 	if shimBinary == "" {
-		return nil, fmt.Errorf("no shim binary: %w", errdefs.ErrInvalidArgument)
+		return nil, nil, fmt.Errorf("no shim binary: %w", errdefs.ErrInvalidArgument)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		r.Close()
 		w.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	ours, theirs := os.NewFile(uintptr(fds[0]), "shim-options"), os.NewFile(uintptr(fds[1]), "shim-options")
 	cmd := exec.Command(shimBinary, "shim", AwaitOptionsFlag)
@@ -61,18 +75,21 @@ func Launch(shimBinary string) (*Pending, error) {
 	if err != nil {
 		r.Close()
 		ours.Close()
-		return nil, fmt.Errorf("start shim: %w", err)
+		return nil, nil, fmt.Errorf("start shim: %w", err)
 	}
 	go cmd.Wait() //nolint:errcheck // reap the shim if it exits while we live
-	return &Pending{ready: r, opts: ours}, nil
+	return r, ours, nil
 }
 
 // Abort makes a pending shim exit without running anything.
 // It is idempotent, and a no-op for the shim once Run has been called.
 func (p *Pending) Abort() {
 	p.once.Do(func() {
-		p.opts.Close()
-		p.ready.Close()
+		<-p.launched
+		if p.err == nil {
+			p.opts.Close()
+			p.ready.Close()
+		}
 	})
 }
 
@@ -82,6 +99,9 @@ func (p *Pending) Run(ctx context.Context, opts StartOptions) (*Shim, int, error
 	defer p.Abort()
 	if err := opts.validate(); err != nil {
 		return nil, 0, err
+	}
+	if <-p.launched; p.err != nil {
+		return nil, 0, p.err
 	}
 	if err := sendOptions(p.opts, opts); err != nil {
 		return nil, 0, fmt.Errorf("start shim: %w", err)

@@ -16,9 +16,14 @@ import (
 // --sig-proxy behaviour) until the returned stop function is called.
 func forwardSignals(ctx context.Context, api command.APIClient, id string) func() {
 	ch := make(chan os.Signal, 64)
-	signal.Notify(ch)
 	ctx, cancel := context.WithCancel(ctx)
+	// Registering for every signal takes the Go runtime over a millisecond
+	// (a handler each), and so does unregistering: both happen off the
+	// container's start and exit path.
+	registered := make(chan struct{})
 	go func() {
+		signal.Notify(ch)
+		close(registered)
 		for {
 			select {
 			case s := <-ch:
@@ -31,8 +36,11 @@ func forwardSignals(ctx context.Context, api command.APIClient, id string) func(
 		}
 	}()
 	return func() {
-		signal.Stop(ch)
 		cancel()
+		go func() {
+			<-registered
+			signal.Stop(ch)
+		}()
 	}
 }
 
