@@ -31,8 +31,10 @@ test: deps build lint test-unit integration ## everything CI runs
 test-unit: ## unit tests (root ones included when run as root), with -race
 	$(GO) test -race -count=1 -timeout 20m ./internal/... ./cmd/...
 
-integration: build ## end-to-end tests: real daemons, runc, docker CLI
+integration: build ## end-to-end tests: real daemons, crun and runc, docker CLI
 	BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 40m -p 1 ./integration/...
+	@# The default runtime is crun where installed: the container suite once more with runc.
+	BERTH_TEST_RUNTIME=runc BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -p 1 ./integration/container/
 
 lint: ## go vet and gofmt
 	$(GO) vet ./...

@@ -20,13 +20,15 @@ type ociRuntime struct {
 }
 
 // runtimes resolves cfg's runtimes once: each gets its own state directory
-// beside the default one (<exec-root>/<name>), so that one runtime's
-// cleanup never meets another's state.
+// named after it beside the default one's (<exec-root>/<name>), whichever
+// is the default, so that one runtime's cleanup never meets another's
+// state and a container keeps its runtime's directory when the default
+// changes.
 func runtimes(cfg Config) map[string]ociRuntime {
 	out := map[string]ociRuntime{}
 	add := func(name, path string) {
 		root := filepath.Join(filepath.Dir(cfg.RuntimeRoot), name)
-		if name == cfg.DefaultRuntime || name == "" {
+		if name == "" {
 			root = cfg.RuntimeRoot
 		}
 		rt := ociRuntime{name: name, path: path, root: root, hideUnified: runtime.HidesUnified(path)}

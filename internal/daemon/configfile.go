@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/containerd/errdefs"
@@ -87,7 +88,7 @@ func (c *Config) applyDefaults() {
 	}
 	def(&c.DataRoot, DefaultDataRoot)
 	def(&c.ExecRoot, DefaultExecRoot)
-	def(&c.DefaultRuntime, "runc")
+	def(&c.DefaultRuntime, preferredRuntime())
 	def(&c.Bridge, DefaultBridge)
 	def(&c.CgroupParent, "berth")
 	def(&c.LogLevel, "info")
@@ -98,4 +99,15 @@ func (c *Config) applyDefaults() {
 	if c.Pidfile == "" {
 		c.Pidfile = filepath.Join(c.ExecRoot, "berth.pid")
 	}
+}
+
+// preferredRuntime is the default OCI runtime: crun where it is installed,
+// as Podman chooses, else runc. crun starts a container in a third of
+// runc's time (no Go runtime to start, no re-exec of a 9 MB binary);
+// docs/architecture.md has the figures.
+func preferredRuntime() string {
+	if _, err := exec.LookPath("crun"); err == nil {
+		return "crun"
+	}
+	return "runc"
 }

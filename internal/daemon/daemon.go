@@ -157,7 +157,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	}
 	if d.containers, err = container.New(d.db, container.Config{
 		Root: filepath.Join(cfg.DataRoot, "containers"), ExecRoot: cfg.ExecRoot,
-		ShimBinary: shimBinary(self), InitBinary: self, Runtime: runtimePath, RuntimeRoot: filepath.Join(cfg.ExecRoot, "runc"),
+		ShimBinary: shimBinary(self), InitBinary: self, Runtime: runtimePath, RuntimeRoot: filepath.Join(cfg.ExecRoot, filepath.Base(cfg.DefaultRuntime)),
 		DefaultRuntime: cfg.DefaultRuntime, Runtimes: d.runtimes,
 		CgroupParent: cfg.CgroupParent, Images: d.images, RootFS: sn,
 		Network: netAdapter{d.network, d.nets}, Log: log, Events: d.events, Volumes: d.volumes,

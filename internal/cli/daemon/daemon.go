@@ -52,7 +52,7 @@ func addFlags(fs *pflag.FlagSet, cfg *engine.Config, debug *bool) {
 	fs.StringVar(&cfg.ConfigFile, "config-file", engine.DefaultConfigFile, "Daemon configuration file")
 	fs.StringVarP(&cfg.LogLevel, "log-level", "l", "info", `Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")`)
 	fs.BoolVarP(debug, "debug", "D", false, "Enable debug mode")
-	fs.StringVar(&cfg.DefaultRuntime, "default-runtime", "runc", "Default OCI runtime for containers")
+	fs.StringVar(&cfg.DefaultRuntime, "default-runtime", "", `Default OCI runtime for containers (default "crun" when installed, else "runc")`)
 	fs.StringVarP(&cfg.Bridge, "bridge", "b", engine.DefaultBridge, "Attach containers to a network bridge")
 	fs.StringVar(&cfg.FixedCIDR, "fixed-cidr", "", "IPv4 subnet for the default bridge network")
 	fs.BoolVar(&cfg.IPv6, "ipv6", false, "Enable IPv6 networking on the default bridge network")

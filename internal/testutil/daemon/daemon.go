@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -123,8 +124,9 @@ func (d *Daemon) Start(t testing.TB, args ...string) {
 	all := append([]string{"daemon", "--data-root", d.Root, "--exec-root", d.ExecRoot,
 		"-H", d.Host(), "--bridge", d.Bridge, "--cgroup-parent", "berth-test-" + d.Bridge,
 		"--config-file", d.configFile(t), "--log-level", "debug"}, args...)
-	if rt := os.Getenv("BERTH_TEST_RUNTIME"); rt != "" {
-		// The whole suite against another OCI runtime (crun, runc).
+	if rt := os.Getenv("BERTH_TEST_RUNTIME"); rt != "" && !slices.Contains(args, "--default-runtime") {
+		// The whole suite against another OCI runtime (crun, runc),
+		// except tests that name the runtime they test.
 		all = append(all, "--default-runtime", rt)
 	}
 	d.cmd = exec.Command(d.Binary, all...)
