@@ -17,6 +17,7 @@ type ociRuntime struct {
 	name, path, root string
 	hideUnified      bool
 	sealed           *os.File // a sealed copy of path for the shims (runtime.SealedCopy), or nil
+	link             string   // the link the shims run sealed through (runtime.RuntimeLink)
 }
 
 // runtimes resolves cfg's runtimes once: each gets its own state directory
@@ -38,6 +39,9 @@ func runtimes(cfg Config) map[string]ociRuntime {
 				cfg.Log.Warn("runtime runs from its own binary", "runtime", name, "err", err)
 			}
 			rt.sealed = f
+			if link := filepath.Join(cfg.ExecRoot, "runtimes", name); f != nil && cfg.ExecRoot != "" && runtime.RuntimeLink(link) == nil {
+				rt.link = link
+			}
 		}
 		out[name] = rt
 	}

@@ -98,7 +98,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	lap("spec")
 	sh, pid, err := pending.Run(ctx, runtime.StartOptions{
 		ID: c.ID, Bundle: bundle, ShimBinary: s.cfg.ShimBinary,
-		Runtime: s.runtimeFor(c).path, RuntimeRoot: s.runtimeFor(c).root, RuntimeFile: s.runtimeFor(c).sealed,
+		Runtime: s.runtimeFor(c).path, RuntimeRoot: s.runtimeFor(c).root, RuntimeFile: s.runtimeFor(c).sealed, RuntimeLink: s.runtimeFor(c).link,
 		SocketPath: s.socketPath(c.ID),
 		Tty:        c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		LogPath: s.logPath(c), LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),

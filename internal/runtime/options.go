@@ -19,6 +19,7 @@ type StartOptions struct {
 	// runs instead, inherited as RuntimeFd; nil to run Runtime itself.
 	RuntimeFile *os.File
 	RuntimeFd   int    // the shim's side of RuntimeFile; 0 for none
+	RuntimeLink string // a link to /proc/self/fd/RuntimeFd named like the runtime (see RuntimeLink)
 	RuntimeRoot string // runc --root, e.g. /run/berth/runc
 	SocketPath  string // the shim's unix socket; keep it under 108 bytes
 
@@ -44,6 +45,7 @@ func ShimArgs(opts StartOptions) []string {
 		"--log-max-size", strconv.FormatInt(opts.LogMaxSize, 10),
 		"--log-max-files", strconv.Itoa(opts.LogMaxFiles),
 		"--runtime-fd", strconv.Itoa(opts.RuntimeFd),
+		"--runtime-link", opts.RuntimeLink,
 	}
 }
 
@@ -64,6 +66,7 @@ func ParseShimArgs(args []string) (StartOptions, error) {
 	fs.Int64Var(&o.LogMaxSize, "log-max-size", 0, "")
 	fs.IntVar(&o.LogMaxFiles, "log-max-files", 1, "")
 	fs.IntVar(&o.RuntimeFd, "runtime-fd", 0, "")
+	fs.StringVar(&o.RuntimeLink, "runtime-link", "", "")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("shim flags: %v: %w", err, errdefs.ErrInvalidArgument)
 	}

@@ -26,7 +26,7 @@ func WantsSealedCopy(path string) bool {
 }
 
 // SealedCopy copies the binary at path into a memfd sealed against any
-// change, which may then be run as /proc/self/fd/N (see KeepRuntimeFd) by any
+// change, which may then be run as /proc/self/fd/N (see KeepRuntimeFd, RuntimeLink) by any
 // number of processes holding it: sharing a sealed copy is safe, as crun's
 // own comments note, because nobody can write to it.
 func SealedCopy(path string) (*os.File, error) {
@@ -51,24 +51,42 @@ func SealedCopy(path string) (*os.File, error) {
 	return f, nil
 }
 
-// runtimeFdMin is the lowest descriptor a process keeps its sealed runtime
-// copy at: above any descriptor os/exec hands a child (stdio and
-// ExtraFiles), so that /proc/self/fd/N still names the copy when the child
-// execs it.
-const runtimeFdMin = 100
+// RuntimeFd is the descriptor a process keeps its sealed runtime copy at:
+// above any descriptor os/exec hands a child (stdio and ExtraFiles), so
+// that /proc/self/fd/RuntimeFd still names the copy when the child execs
+// it, and the same in every shim, so that one link (RuntimeLink) serves
+// them all.
+const RuntimeFd = 100
 
-// KeepRuntimeFd moves the sealed copy inherited at fd to a descriptor of
-// its own above the ones children receive, close-on-exec, and returns the
-// path to exec it by ("" and fd closed if it is not a sealed memfd).
-func KeepRuntimeFd(fd int) (string, error) {
+// RuntimeLink creates (or replaces) the link at path that shims execute
+// their sealed copy of a runtime through: executed as /proc/self/fd/100
+// the runtime's processes would be called "100" (ps, /proc/PID/comm, which
+// the shim's reaper matches on); through a link named like the runtime
+// they keep its name. The link resolves in the executing child.
+func RuntimeLink(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	if err := os.Symlink("/proc/self/fd/"+strconv.Itoa(RuntimeFd), tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// KeepRuntimeFd moves the sealed copy inherited at fd to RuntimeFd (or,
+// were that taken, the first free descriptor above it), close-on-exec,
+// and returns the path to exec it by and its descriptor; fd is closed.
+func KeepRuntimeFd(fd int) (string, int, error) {
 	defer unix.Close(fd)
 	seals, err := unix.FcntlInt(uintptr(fd), unix.F_GET_SEALS, 0)
 	if err != nil || seals&sealedSeals != sealedSeals {
-		return "", fmt.Errorf("runtime fd %d is not a sealed copy", fd)
+		return "", 0, fmt.Errorf("runtime fd %d is not a sealed copy", fd)
 	}
-	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, runtimeFdMin)
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, RuntimeFd)
 	if err != nil {
-		return "", fmt.Errorf("runtime fd: %w", err)
+		return "", 0, fmt.Errorf("runtime fd: %w", err)
 	}
-	return "/proc/self/fd/" + strconv.Itoa(nfd), nil
+	return "/proc/self/fd/" + strconv.Itoa(nfd), nfd, nil
 }

@@ -23,13 +23,14 @@ func TestSealedCopyRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := KeepRuntimeFd(fd)
+	path, kept, err := KeepRuntimeFd(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer unix.Close(kept)
 	n, err := strconv.Atoi(strings.TrimPrefix(path, "/proc/self/fd/"))
-	if err != nil || n < runtimeFdMin {
-		t.Fatalf("path %q", path)
+	if err != nil || n < RuntimeFd || n != kept {
+		t.Fatalf("path %q, descriptor %d", path, kept)
 	}
 	// Descriptors handed to the child must not replace the copy.
 	cmd := exec.Command(path, "sealed")
@@ -46,7 +47,7 @@ func TestKeepRuntimeFdRefusesUnsealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if path, err := KeepRuntimeFd(fd); err == nil {
+	if path, _, err := KeepRuntimeFd(fd); err == nil {
 		t.Fatalf("an unsealed file was kept as %q", path)
 	}
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
@@ -59,5 +60,17 @@ func TestWantsSealedCopy(t *testing.T) {
 		if got := WantsSealedCopy(path); got != want {
 			t.Errorf("%s: %v", path, got)
 		}
+	}
+}
+
+func TestRuntimeLink(t *testing.T) {
+	link := t.TempDir() + "/runtimes/crun"
+	for range 2 { // and replaced
+		if err := RuntimeLink(link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if target, err := os.Readlink(link); err != nil || target != "/proc/self/fd/100" {
+		t.Fatalf("link to %q %v", target, err)
 	}
 }

@@ -90,3 +90,20 @@ func TestReapCrunOrphans(t *testing.T) {
 		t.Error("a crun in the shim's own PID namespace was reaped")
 	}
 }
+
+// TestHasZombieChild: a dead, unreaped child is seen, and seeing it does
+// not reap it.
+func TestHasZombieChild(t *testing.T) {
+	p, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
+	if err != nil {
+		t.Skip("no /bin/true")
+	}
+	waitZombie(t, p.Pid)
+	if !hasZombieChild() {
+		t.Error("a zombie child was not seen")
+	}
+	if _, state, ok := procStat(p.Pid); !ok || state != 'Z' {
+		t.Error("the zombie was reaped by the check")
+	}
+	_, _ = p.Wait()
+}

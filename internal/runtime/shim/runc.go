@@ -123,15 +123,15 @@ func runtimeExe(opts runtime.StartOptions) string {
 	if opts.RuntimeFd <= 0 {
 		return opts.Runtime
 	}
-	path, err := runtime.KeepRuntimeFd(opts.RuntimeFd)
+	path, fd, err := runtime.KeepRuntimeFd(opts.RuntimeFd)
 	if err != nil {
 		slog.Warn("running the runtime's own binary", "err", err)
 		return opts.Runtime
 	}
-	// Executed as /proc/self/fd/N its processes would be called "N" (ps,
-	// /proc/PID/comm); through a link named like the runtime they keep
-	// its name. The link resolves in the executing child, which still
-	// holds descriptor N then.
+	if fd == runtime.RuntimeFd && opts.RuntimeLink != "" {
+		return opts.RuntimeLink // the daemon's link, named like the runtime
+	}
+	// Descriptor 100 was taken: a link of our own, in the bundle.
 	link := filepath.Join(opts.Bundle, filepath.Base(opts.Runtime))
 	os.Remove(link)
 	if err := os.Symlink(path, link); err != nil {
