@@ -18,6 +18,7 @@ type ociRuntime struct {
 	hideUnified      bool
 	sealed           *os.File // a sealed copy of path for the shims (runtime.SealedCopy), or nil
 	link             string   // the link the shims run sealed through (runtime.RuntimeLink)
+	takesSeccompBPF  bool     // takes a compiled filter (crun: seccompcache.go)
 }
 
 // runtimes resolves cfg's runtimes once: each gets its own state directory
@@ -33,6 +34,7 @@ func runtimes(cfg Config) map[string]ociRuntime {
 			root = cfg.RuntimeRoot
 		}
 		rt := ociRuntime{name: name, path: path, root: root, hideUnified: runtime.HidesUnified(path)}
+		rt.takesSeccompBPF = runtime.WantsSealedCopy(path) // crun
 		if runtime.WantsSealedCopy(path) {
 			f, err := runtime.SealedCopy(path)
 			if err != nil && cfg.Log != nil {

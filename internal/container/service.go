@@ -43,6 +43,7 @@ type Service struct {
 	stopOnce sync.Once
 	execs    execStore // exec instances (exec.go)
 	restarts restarter
+	seccomp  seccompCache // filters crun compiled (seccompcache.go)
 }
 
 // New loads container records from db. Call Restore before serving.

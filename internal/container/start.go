@@ -91,6 +91,8 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 			s.unmountVolumes(context.WithoutCancel(ctx), c)
 		}
 	}()
+	rt := s.runtimeFor(c)
+	compilesSeccomp := rt.takesSeccompBPF && s.seccomp.apply(rt.name, spec)
 	bundle := s.bundleDir(c.ID)
 	if err := writeBundle(bundle, spec); err != nil {
 		return err
@@ -98,7 +100,7 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	lap("spec")
 	sh, pid, err := pending.Run(ctx, runtime.StartOptions{
 		ID: c.ID, Bundle: bundle, ShimBinary: s.cfg.ShimBinary,
-		Runtime: s.runtimeFor(c).path, RuntimeRoot: s.runtimeFor(c).root, RuntimeFile: s.runtimeFor(c).sealed, RuntimeLink: s.runtimeFor(c).link,
+		Runtime: rt.path, RuntimeRoot: rt.root, RuntimeFile: rt.sealed, RuntimeLink: rt.link,
 		SocketPath: s.socketPath(c.ID),
 		Tty:        c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		LogPath: s.logPath(c), LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
@@ -109,6 +111,9 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 	lap("runtime")
 	m := newMonitor(sh)
 	m.waitEarly()
+	if compilesSeccomp {
+		s.seccomp.learn(rt.name, spec, rt.root, c.ID)
+	}
 	c.monitor = m
 	c.attach.connectAll(ctx, sh, c.Config.Tty)
 	if err := sh.Release(ctx); err != nil {
