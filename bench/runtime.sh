@@ -88,3 +88,17 @@ if [ "$(BERTH_HOST=$BH "$BERTH" info --format '{{.DefaultRuntime}}')" != runc ];
 	if [ -n "$have_docker" ]; then printf "   Berth %sx faster" "$(ratio "$docker_start" "$runc_start")"; fi
 	echo
 fi
+
+# The same start through the Engine API from one client process (create,
+# then start, as `docker run -d` does) for both engines: the engines alone,
+# without a CLI process started per container on either side.
+go build -o "$BENCH_WORK/startmany" ./bench/startmany
+rm_all() { DOCKER_HOST=$1 "$DOCKER_CLI" rm -f $(DOCKER_HOST=$1 "$DOCKER_CLI" ps -aq) >/dev/null 2>&1 || true; }
+rm_all "$BH"
+api_berth=$("$BENCH_WORK/startmany" -H "$BH" -n "$N" -p "$P" bench sleep 1000)
+printf "  %-40s %8.0f ms\n" "API client -> Berth: start" "$(echo "$api_berth/1000000" | bc -l)"
+if [ -n "$have_docker" ]; then
+	rm_all "$DH"
+	api_docker=$("$BENCH_WORK/startmany" -H "$DH" -n "$N" -p "$P" bench sleep 1000)
+	printf "  %-40s %8.0f ms   Berth %sx faster\n" "API client -> Docker: start" "$(echo "$api_docker/1000000" | bc -l)" "$(ratio "$api_docker" "$api_berth")"
+fi
