@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -344,6 +345,7 @@ func unmountUnder(base string) {
 func removeCgroups(parent string) {
 	roots, _ := filepath.Glob("/sys/fs/cgroup/*")
 	roots = append(roots, "/sys/fs/cgroup/unified")
+	killCgroups(parent)
 	for _, r := range roots {
 		dir := filepath.Join(r, parent)
 		ents, _ := os.ReadDir(dir)
@@ -353,5 +355,28 @@ func removeCgroups(parent string) {
 			}
 		}
 		_ = os.Remove(dir)
+	}
+}
+
+// killCgroups kills what still runs in the containers' cgroups under
+// parent: containers whose runtime state nobody deleted (a daemon stopped
+// with containers running, whatever the runtime), which would keep their
+// cgroups busy. Frozen ones are thawed first, or the kill would wait.
+func killCgroups(parent string) {
+	procs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/pids", parent, "*", "cgroup.procs"))
+	for _, f := range procs {
+		_ = os.WriteFile(filepath.Join("/sys/fs/cgroup/freezer", parent, filepath.Base(filepath.Dir(f)), "freezer.state"), []byte("THAWED"), 0)
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			data, err := os.ReadFile(f)
+			pids := strings.Fields(string(data))
+			if err != nil || len(pids) == 0 {
+				break
+			}
+			for _, p := range pids {
+				if pid, err := strconv.Atoi(p); err == nil && pid > 1 {
+					_ = unix.Kill(pid, unix.SIGKILL)
+				}
+			}
+		}
 	}
 }
