@@ -64,6 +64,11 @@ printf "  %-40s %8.0f ms\n" "berth CLI -> Berth: start" "$(echo "$berth_start/10
 berth_stats=$(for _ in 1 2 3; do stats_ms "$BH" "$BERTH"; done | median)
 dstats_berth=$(for _ in 1 2 3; do stats_ms "$BH" "$DOCKER_CLI"; done | median)
 printf "  %-40s %8s ms\n" "berth CLI -> Berth: stats --no-stream" "$berth_stats" "docker CLI -> Berth: stats --no-stream" "$dstats_berth"
+if [ "${BENCH_DOCKER_CLI_V29:-}" = 1 ] && cli29=$(bench/docker-cli-v29.sh); then
+	# v28 (above) renders on its first 500 ms tick; v29 prints at once.
+	dstats29=$(for _ in 1 2 3; do stats_ms "$BH" "$cli29"; done | median)
+	printf "  %-40s %8s ms\n" "docker CLI v29 -> Berth: stats --no-stream" "$dstats29"
+fi
 shims=$(pgrep -f "^$BERTH(-shim)? shim" || true)
 read -r srss spss < <(mem_of $shims)
 nshim=$(echo "$shims" | wc -w)
