@@ -43,6 +43,12 @@ type Container struct {
 	// freeze orders pause, unpause and kill, so that State.Paused follows
 	// the shim's freezer state (a kill thaws a paused container).
 	freeze sync.Mutex
+	// saveMu orders this container's record writes (store.save,
+	// store.deleteRecord), each of which encodes the state current when
+	// it holds the lock: the last write is the latest state, and nothing
+	// writes the record again once deleted.
+	saveMu  sync.Mutex
+	deleted bool // guarded by saveMu
 }
 
 // State is the container's runtime state as Docker reports it.

@@ -173,7 +173,7 @@ func (s *Service) autoRemove(c *Container, m *monitor) {
 	c.setState(func(st *State) { st.Removed = true })
 	s.emit(c, events.ActionDestroy, nil)
 	c.notify()
-	if err := s.store.db.Delete(bucket, c.ID); err != nil {
+	if err := s.store.deleteRecord(c); err != nil {
 		s.log.Error("auto-remove: delete the record", "container", c.ID, "err", err)
 	}
 	s.releaseRuntime(c, m)

@@ -27,6 +27,12 @@ func (s *Service) Restore(ctx context.Context) map[string]*Endpoint {
 			}
 			continue
 		case ctr.StateRunning, ctr.StatePaused, ctr.StateRestarting:
+		case ctr.StateCreated:
+			// A start records "running" after answering (start.go): a
+			// daemon killed in between left "created" and a shim.
+			if _, err := os.Stat(s.socketPath(c.ID)); err != nil {
+				continue
+			}
 		default:
 			continue
 		}
@@ -44,6 +50,12 @@ func (s *Service) Restore(ctx context.Context) map[string]*Endpoint {
 		c.mu.Lock()
 		c.monitor = m
 		c.mu.Unlock()
+		if st.Status == ctr.StateCreated {
+			c.setState(func(cs *State) {
+				*cs = State{Status: ctr.StateRunning, Pid: sh.Pid(), StartedAt: time.Now().UTC(), exits: cs.exits}
+			})
+			_ = s.store.save(c)
+		}
 		running[c.ID] = c.network()
 		s.watchOOM(c, m)
 		go s.watch(c, m)

@@ -36,8 +36,13 @@ func newStore(db *metadata.DB) (*store, error) {
 	return s, err
 }
 
-// save persists c's record.
+// save persists c's record, unless it was deleted.
 func (s *store) save(c *Container) error {
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
+	if c.deleted {
+		return nil
+	}
 	stateMu.Lock()
 	data, err := json.Marshal(c)
 	stateMu.Unlock()
@@ -45,6 +50,17 @@ func (s *store) save(c *Container) error {
 		return err
 	}
 	return s.db.Update(func(tx *metadata.Tx) error { return tx.PutRaw(bucket, c.ID, data) })
+}
+
+// deleteRecord deletes c's record for good: later saves are dropped.
+func (s *store) deleteRecord(c *Container) error {
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
+	if err := s.db.Delete(bucket, c.ID); err != nil {
+		return err
+	}
+	c.deleted = true
+	return nil
 }
 
 // reserve claims name for id; errdefs.ErrConflict when taken.
@@ -63,7 +79,7 @@ func (s *store) add(c *Container) error {
 }
 
 func (s *store) remove(c *Container) error {
-	if err := s.db.Delete(bucket, c.ID); err != nil {
+	if err := s.deleteRecord(c); err != nil {
 		return err
 	}
 	s.forget(c)

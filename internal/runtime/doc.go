@@ -15,7 +15,7 @@
 //  3. Kill, Resize, Attach and Wait work from any client; a restarted daemon
 //     reconnects with Connect (the shim outlives the daemon).
 //  4. On exit the shim drains the output, closes the log and the attach
-//     streams, writes <bundle>/exit.json and answers Wait. It then runs
+//     streams, answers Wait and writes <bundle>/exit.json. It then runs
 //     `runc delete --force` (runc state and cgroup gone), closes its socket and
 //     exits: WaitClosed returns at that point, after which the daemon may
 //     unmount the rootfs and remove the bundle. ReadExitStatus reads

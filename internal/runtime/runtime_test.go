@@ -259,11 +259,11 @@ func TestOutputToLogAndAttach(t *testing.T) {
 	if want := []string{"stderr:oops\n", "stdout:hello\n", "stdout:partial"}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("log = %q, want %q", got, want)
 	}
+	b.assertGone(t, sh) // exit.json is written before the shim is gone
 	rec, ok, err := runtime.ReadExitStatus(b.opts.Bundle)
 	if err != nil || !ok || rec.Code != 0 || !rec.ExitedAt.Equal(st.ExitedAt) {
 		t.Errorf("exit.json = %+v %v %v, want %+v", rec, ok, err, st)
 	}
-	b.assertGone(t, sh)
 }
 
 // sortStreams orders lines by stream, keeping each stream's order: stdout

@@ -33,8 +33,8 @@ func (s *Shim) Attach(ctx context.Context, stream string) (net.Conn, error) {
 	return c, nil
 }
 
-// Wait blocks until the container exited and the shim recorded it (exit.json
-// written, output drained). The shim may still be deleting the runc state:
+// Wait blocks until the container exited and the shim drained its output;
+// exit.json follows at once. The shim may still be deleting the runc state:
 // use WaitClosed before removing the bundle. When the shim is already gone
 // Wait returns the status recorded in exit.json.
 func (s *Shim) Wait(ctx context.Context) (ExitStatus, error) {

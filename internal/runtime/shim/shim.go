@@ -185,6 +185,12 @@ func (s *shim) finish(st runtime.ExitStatus) {
 	}
 	s.closeOutputs()
 	st.OOMKilled = s.oomKilled()
+	s.mu.Lock()
+	s.status = st
+	s.mu.Unlock()
+	close(s.exited) // waiters get the status now
+	// exit.json is for a daemon that was not connected: written before
+	// the socket closes, so that whoever finds no shim finds the file.
 	// Atomic for readers but not fsynced: the bundle is in the exec root,
 	// which a host crash empties anyway (no container survives one), and
 	// the page cache keeps the file across a daemon or shim crash.
@@ -193,10 +199,6 @@ func (s *shim) finish(st runtime.ExitStatus) {
 	} else if err := atomicfile.Replace(filepath.Join(s.opts.Bundle, runtime.ExitFile), data, exitPerm); err != nil {
 		slog.Warn("write exit status", "err", err)
 	}
-	s.mu.Lock()
-	s.status = st
-	s.mu.Unlock()
-	close(s.exited)
 	s.runtimeDelete()
 	s.waitClients()
 	s.ln.Close()
