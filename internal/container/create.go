@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,10 +197,6 @@ func envKey(kv string) string {
 // resolver and the container's address). They are derived data, so they
 // are replaced atomically but not fsynced.
 func (s *Service) writeHostFiles(c *Container, ip []byte) error {
-	hostname := c.Config.Hostname
-	if c.Config.Domainname != "" {
-		hostname += "." + c.Config.Domainname
-	}
 	if err := atomicfile.Replace(c.HostnamePath, []byte(c.Config.Hostname+"\n"), 0o644); err != nil {
 		return err
 	}
@@ -218,7 +215,23 @@ func (s *Service) writeHostFiles(c *Container, ip []byte) error {
 			return err
 		}
 	} else {
-		hosts = network.BuildHosts(hostname, ip, append(extraHosts(c), s.linkHosts(c)...))
+		hosts = network.BuildHosts(c.hostname(), ip, append(extraHosts(c), s.linkHosts(c)...))
 	}
 	return atomicfile.Replace(c.HostsPath, hosts, 0o644)
+}
+
+// rewriteHosts gives /etc/hosts the container's address, in place: the
+// runtime bind-mounted the file already, and the container's process has
+// not started.
+func (s *Service) rewriteHosts(c *Container, ip net.IP) error {
+	hosts := network.BuildHosts(c.hostname(), ip, append(extraHosts(c), s.linkHosts(c)...))
+	return os.WriteFile(c.HostsPath, hosts, 0o644)
+}
+
+// hostname is the name /etc/hosts gives the container.
+func (c *Container) hostname() string {
+	if c.Config.Domainname != "" {
+		return c.Config.Hostname + "." + c.Config.Domainname
+	}
+	return c.Config.Hostname
 }

@@ -31,6 +31,9 @@ type RootFS interface {
 // name at create; Networks lists the user networks a container is a
 // member of, as inspect shows them.
 type Networker interface {
+	// PrepareNetNS makes the default bridge's netns for containerID, for an
+	// Attach with NetNSReady; Detach removes it.
+	PrepareNetNS(ctx context.Context, containerID string) (string, error)
 	Attach(ctx context.Context, req AttachRequest) (*Endpoint, error)
 	Publish(ctx context.Context, containerID string, ports []PublishedPort) ([]PublishedPort, error)
 	Detach(ctx context.Context, containerID string) error

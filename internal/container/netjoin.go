@@ -25,6 +25,8 @@ type AttachRequest struct {
 	Endpoints map[string]*netapi.EndpointSettings
 	// Bandwidth caps the first interface in both directions, bit/s (0 = none).
 	Bandwidth uint64
+	// NetNSReady: the default bridge's netns was made by PrepareNetNS.
+	NetNSReady bool
 }
 
 // LabelBandwidth is the container label that limits its bandwidth, e.g.

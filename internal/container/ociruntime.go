@@ -19,6 +19,9 @@ type ociRuntime struct {
 	sealed           *os.File // a sealed copy of path for the shims (runtime.SealedCopy), or nil
 	link             string   // the link the shims run sealed through (runtime.RuntimeLink)
 	takesSeccompBPF  bool     // takes a compiled filter (crun: seccompcache.go)
+	// createsThenStarts: the shim creates, then starts, so it can hold a
+	// created container (runtime.StartOptions.HoldStart).
+	createsThenStarts bool
 }
 
 // runtimes resolves cfg's runtimes once: each gets its own state directory
@@ -35,6 +38,7 @@ func runtimes(cfg Config) map[string]ociRuntime {
 		}
 		rt := ociRuntime{name: name, path: path, root: root, hideUnified: runtime.HidesUnified(path)}
 		rt.takesSeccompBPF = runtime.WantsSealedCopy(path) // crun
+		rt.createsThenStarts = rt.takesSeccompBPF
 		if runtime.WantsSealedCopy(path) {
 			f, err := runtime.SealedCopy(path)
 			if err != nil && cfg.Log != nil {

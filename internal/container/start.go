@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/berth-engine/berth/internal/oci"
@@ -69,12 +70,23 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 		return fmt.Errorf("mount rootfs: %w", err)
 	}
 	lap("mount")
-	netns, err := s.setupNetwork(ctx, c)
+	rt := s.runtimeFor(c)
+	var netns string
+	var net2 *netJob // the network's second half, when it overlaps the create
+	if rt.createsThenStarts && isDefaultBridge(c.HostConfig.NetworkMode) && s.cfg.Network != nil {
+		netns, net2, err = s.startNetwork(ctx, c)
+	} else {
+		netns, err = s.setupNetwork(ctx, c)
+	}
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if retErr != nil {
+			if net2 != nil {
+				_ = net2.wait()
+				_ = s.cfg.Network.Detach(context.WithoutCancel(ctx), c.ID) // the netns, if nothing else
+			}
 			s.teardownNetwork(context.WithoutCancel(ctx), c)
 		}
 	}()
@@ -91,7 +103,6 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 			s.unmountVolumes(context.WithoutCancel(ctx), c)
 		}
 	}()
-	rt := s.runtimeFor(c)
 	compilesSeccomp := rt.takesSeccompBPF && s.seccomp.apply(rt.name, spec)
 	bundle := s.bundleDir(c.ID)
 	if err := writeBundle(bundle, spec); err != nil {
@@ -104,9 +115,22 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 		SocketPath: s.socketPath(c.ID),
 		Tty:        c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		LogPath: s.logPath(c), LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
+		HoldStart: net2 != nil,
 	})
 	if err != nil {
 		return err
+	}
+	if net2 != nil {
+		// The container exists, held before its process: it runs once its
+		// network is complete.
+		err := net2.wait()
+		if err == nil {
+			err = sh.StartHeld(ctx)
+		}
+		if err != nil {
+			_ = sh.Kill(context.WithoutCancel(ctx), syscall.SIGKILL)
+			return err
+		}
 	}
 	lap("runtime")
 	m := newMonitor(sh)
@@ -197,6 +221,56 @@ func (s *Service) setupNetwork(ctx context.Context, c *Container) (string, error
 		return "", err
 	}
 	return ep.NetNSPath, nil
+}
+
+// netJob is work running beside a start.
+type netJob struct {
+	done chan struct{}
+	err  error
+}
+
+func (j *netJob) wait() error {
+	<-j.done
+	return j.err
+}
+
+// startNetwork does the default bridge's part of a start in two halves:
+// now, the netns and the container's /etc files, which the runtime needs
+// to create the container; the veth, address, routes and published ports
+// on another goroutine, which the runtime's create (7-10 ms) hides. The
+// start waits for it before the container's process runs.
+func (s *Service) startNetwork(ctx context.Context, c *Container) (string, *netJob, error) {
+	if _, err := s.resolveLinks(c); err != nil {
+		return "", nil, err
+	}
+	netns, err := s.cfg.Network.PrepareNetNS(ctx, c.ID)
+	if err != nil {
+		return "", nil, fmt.Errorf("network setup: %w", err)
+	}
+	// The files exist before the runtime bind-mounts them; /etc/hosts
+	// gets the container's address in place once it is known.
+	if err := s.writeHostFiles(c, nil); err != nil {
+		_ = s.cfg.Network.Detach(context.WithoutCancel(ctx), c.ID)
+		return "", nil, err
+	}
+	j := &netJob{done: make(chan struct{})}
+	go func() {
+		defer close(j.done)
+		req := attachRequest(c)
+		req.NetNSReady = true
+		ep, err := s.cfg.Network.Attach(ctx, req)
+		if err != nil {
+			j.err = fmt.Errorf("network setup: %w", err)
+			return
+		}
+		c.setNetwork(ep) // torn down with the container from here on
+		if err := s.publishPorts(ctx, c, ep); err != nil {
+			j.err = err
+			return
+		}
+		j.err = s.rewriteHosts(c, net.ParseIP(ep.IP))
+	}()
+	return netns, j, nil
 }
 
 func (s *Service) teardownNetwork(ctx context.Context, c *Container) {

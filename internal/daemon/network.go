@@ -22,6 +22,11 @@ type netAdapter struct {
 
 // Attach connects a starting container to its network (creating its
 // netns), then to every network it was connected to while stopped.
+// PrepareNetNS makes the default bridge's netns for containerID.
+func (a netAdapter) PrepareNetNS(ctx context.Context, containerID string) (string, error) {
+	return a.def.PrepareNetNS(ctx, containerID)
+}
+
 func (a netAdapter) Attach(ctx context.Context, req container.AttachRequest) (_ *container.Endpoint, retErr error) {
 	var cep *container.Endpoint
 	opts := endpointOptions(req.Endpoints, req.Network)
@@ -29,7 +34,7 @@ func (a netAdapter) Attach(ctx context.Context, req container.AttachRequest) (_ 
 		if _, ok := req.Endpoints["bridge"]; !ok {
 			opts = endpointOptions(req.Endpoints, "default") // the docker CLI's key without --network
 		}
-		ep, err := a.def.AttachWith(ctx, req.ContainerID, bridge.AttachOptions{IP: opts.IP, MAC: opts.MAC})
+		ep, err := a.def.AttachWith(ctx, req.ContainerID, bridge.AttachOptions{IP: opts.IP, MAC: opts.MAC, NetNSReady: req.NetNSReady})
 		if err != nil {
 			return nil, err
 		}

@@ -90,6 +90,12 @@ func (s *Shim) Kill(ctx context.Context, sig syscall.Signal) error {
 	return err
 }
 
+// StartHeld lets a container started with HoldStart run its process.
+func (s *Shim) StartHeld(ctx context.Context) error {
+	_, err := s.call(ctx, Request{Op: OpStart})
+	return err
+}
+
 // Resize sets the size of the container's tty; a no-op without a tty.
 func (s *Shim) Resize(ctx context.Context, width, height uint16) error {
 	_, err := s.call(ctx, Request{Op: OpResize, Width: width, Height: height})

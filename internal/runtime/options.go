@@ -25,6 +25,11 @@ type StartOptions struct {
 
 	Tty, OpenStdin, StdinOnce bool
 
+	// HoldStart keeps a runtime that creates and starts in two steps (crun)
+	// between the two until Shim.StartHeld: the daemon finishes the
+	// container's network meanwhile. Ignored for other runtimes.
+	HoldStart bool
+
 	LogPath     string // json-file log; "" for no log
 	LogMaxSize  int64  // bytes before rotation; 0 = never rotate
 	LogMaxFiles int    // files kept, the current one included
@@ -41,6 +46,7 @@ func ShimArgs(opts StartOptions) []string {
 		"--tty=" + strconv.FormatBool(opts.Tty),
 		"--stdin=" + strconv.FormatBool(opts.OpenStdin),
 		"--stdin-once=" + strconv.FormatBool(opts.StdinOnce),
+		"--hold-start=" + strconv.FormatBool(opts.HoldStart),
 		"--log-path", opts.LogPath,
 		"--log-max-size", strconv.FormatInt(opts.LogMaxSize, 10),
 		"--log-max-files", strconv.Itoa(opts.LogMaxFiles),
@@ -62,6 +68,7 @@ func ParseShimArgs(args []string) (StartOptions, error) {
 	fs.BoolVar(&o.Tty, "tty", false, "")
 	fs.BoolVar(&o.OpenStdin, "stdin", false, "")
 	fs.BoolVar(&o.StdinOnce, "stdin-once", false, "")
+	fs.BoolVar(&o.HoldStart, "hold-start", false, "")
 	fs.StringVar(&o.LogPath, "log-path", "", "")
 	fs.Int64Var(&o.LogMaxSize, "log-max-size", 0, "")
 	fs.IntVar(&o.LogMaxFiles, "log-max-files", 1, "")

@@ -21,6 +21,7 @@ const (
 	OpExec    = "exec"    // Exec, Process, Stdin, Width, Height → Pid
 	OpPause   = "pause"   // freeze the container (runc pause)
 	OpResume  = "resume"  // thaw it (runc resume)
+	OpStart   = "start"   // release an init held after create (StartOptions.HoldStart)
 )
 
 // Request is one call to the shim.

@@ -36,6 +36,9 @@ type Endpoint struct {
 type AttachOptions struct {
 	IP  net.IP           // a fixed address in the subnet (--ip); nil = next free
 	MAC net.HardwareAddr // nil = derived from the address (02:42:…)
+	// NetNSReady: the netns was made already (PrepareNetNS); the endpoint
+	// goes in as its first interface.
+	NetNSReady bool
 }
 
 // Attach creates containerID's netns at NetNSDir/<id>, a veth pair with the
@@ -94,6 +97,9 @@ func (n *Network) attach(ctx context.Context, containerID, netnsPath, ifname str
 	if netnsPath == "" {
 		ep.NetNSPath = n.netnsPath(containerID)
 		plumb = func() error { return n.plumb(ep) }
+		if opts.NetNSReady {
+			plumb = func() error { return n.plumbReady(ep) }
+		}
 	}
 	if err := n.onFreshThread(plumb); err != nil {
 		_ = n.release(containerID)
@@ -177,6 +183,42 @@ func (n *Network) plumb(ep *Endpoint) (err error) {
 		return err
 	}
 	if err := configureInside(ep, true); err != nil {
+		_ = n.h.LinkDel(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth}})
+		return err
+	}
+	return nil
+}
+
+// PrepareNetNS makes containerID's netns at its usual path, with nothing in
+// it yet, for an AttachWith{NetNSReady} to fill: the OCI runtime can create
+// the container in it while the veth is being made. Detach removes it.
+func (n *Network) PrepareNetNS(ctx context.Context, containerID string) (string, error) {
+	if err := validID(containerID); err != nil {
+		return "", err
+	}
+	path := n.netnsPath(containerID)
+	if err := n.onFreshThread(func() error { return newNetNS(path) }); err != nil {
+		return "", fmt.Errorf("netns for %s: %w", containerID, err)
+	}
+	return path, nil
+}
+
+// plumbReady is plumb into the netns PrepareNetNS made, on a throwaway
+// thread that enters it.
+func (n *Network) plumbReady(ep *Endpoint) error {
+	nsfd, err := unix.Open(ep.NetNSPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open netns: %w", err)
+	}
+	defer unix.Close(nsfd)
+	if err := n.addVeth(ep, nsfd); err != nil {
+		return err
+	}
+	err = unix.Setns(nsfd, unix.CLONE_NEWNET)
+	if err == nil {
+		err = configureInside(ep, true)
+	}
+	if err != nil {
 		_ = n.h.LinkDel(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth}})
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"golang.org/x/sys/unix"
@@ -64,16 +65,56 @@ func (s *shim) run() (int, error) {
 	if err := writeWeights(weightFile, weights); err != nil {
 		return 0, err
 	}
+	if s.opts.HoldStart {
+		return pid, nil // startHeld, on the daemon's word
+	}
+	if err := s.startCreated(); err != nil {
+		return 0, err
+	}
+	return pid, nil
+}
+
+// startCreated lets the created init run its process: through the exec
+// fifo, else `runtime start`.
+func (s *shim) startCreated() error {
 	if err := startByFifo(s.opts.RuntimeRoot, s.opts.ID); err == nil {
-		return pid, nil
+		return nil
 	} else {
 		slog.Debug("starting through the runtime", "err", err)
 	}
 	start := s.runtimeCmd("--log", s.bundlePath(runcLog), "--log-format", "json", "start", s.opts.ID)
 	if out, err := runtime.CombinedOutputCmd(start, s.hideUnified); err != nil {
-		return 0, s.runtimeError(err, out)
+		return s.runtimeError(err, out)
 	}
-	return pid, nil
+	return nil
+}
+
+// holdTimeout bounds how long a held container waits for the daemon's
+// start: a daemon that died meanwhile never sends it, and the container is
+// killed rather than left created for good.
+const holdTimeout = 10 * time.Second
+
+// hold arms the hold's timeout, once the init's pid is known.
+func (s *shim) hold() {
+	s.holdTimer = time.AfterFunc(holdTimeout, func() {
+		s.startOnce.Do(func() {
+			s.startErr = fmt.Errorf("container %s: not started within %s: %w", s.opts.ID, holdTimeout, errdefs.ErrUnavailable)
+			_ = s.kill(unix.SIGKILL)
+		})
+	})
+}
+
+// startHeld starts a held container once; later calls return the first
+// call's result.
+func (s *shim) startHeld() error {
+	if !s.opts.HoldStart || !s.createStart {
+		return nil // started by run already
+	}
+	s.startOnce.Do(func() {
+		s.holdTimer.Stop()
+		s.startErr = s.startCreated()
+	})
+	return s.startErr
 }
 
 // startByFifo starts a container that crun created the way `crun start`

@@ -83,6 +83,8 @@ func (s *shim) do(req runtime.Request) runtime.Response {
 		return s.info()
 	case runtime.OpRelease:
 		s.release()
+	case runtime.OpStart:
+		err = s.startHeld()
 	case runtime.OpKill:
 		err = s.killThaw(syscall.Signal(req.Signal))
 	case runtime.OpPause:

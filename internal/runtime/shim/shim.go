@@ -64,6 +64,12 @@ type shim struct {
 	execs  map[string]*execProc // exec processes by exec ID (exec.go)
 	paused bool                 // frozen with runc pause
 
+	// A held start (StartOptions.HoldStart): startHeld runs once, or the
+	// hold's timer kills the container.
+	startOnce sync.Once
+	startErr  error
+	holdTimer *time.Timer
+
 	// freezeMu serializes pause, resume and killThaw, so that a kill never
 	// checks paused while a runc pause is half done (the signal would stay
 	// pending in a frozen cgroup).
@@ -109,6 +115,9 @@ func (s *shim) start() (int, error) {
 	s.mu.Lock()
 	s.pid = pid
 	s.mu.Unlock()
+	if s.opts.HoldStart && s.createStart {
+		s.hold()
+	}
 	return pid, nil
 }
 
