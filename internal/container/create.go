@@ -65,7 +65,8 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArgument)
 	}
 	name := strings.TrimPrefix(opts.Name, "/")
-	if name != "" {
+	generated := name == ""
+	if !generated {
 		if err := validateName(name); err != nil {
 			return nil, err
 		}
@@ -109,8 +110,17 @@ func (s *Service) Create(ctx context.Context, opts CreateOptions) (_ *Container,
 	if err := s.prepareMounts(ctx, c, img); err != nil {
 		return nil, err
 	}
-	if err := s.store.add(c); err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		err := s.store.add(c)
+		if err == nil {
+			break
+		}
+		// A generated name can be taken by a create running beside this
+		// one between its choice and its reservation: choose again.
+		if !generated || !errdefs.IsConflict(err) || attempt == 10 {
+			return nil, err
+		}
+		c.Name = generateName(s.store.nameTaken)
 	}
 	s.emit(c, events.ActionCreate, nil)
 	return c, nil

@@ -66,15 +66,19 @@ func (s *store) deleteRecord(c *Container) error {
 // reserve claims name for id; errdefs.ErrConflict when taken.
 func (s *store) add(c *Container) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if other, ok := s.names[c.Name]; ok {
+		s.mu.Unlock()
 		return fmt.Errorf("Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name.: %w", c.Name, other, errdefs.ErrConflict)
-	}
-	if err := s.save(c); err != nil {
-		return err
 	}
 	s.byID[c.ID] = c
 	s.names[c.Name] = c.ID
+	s.mu.Unlock()
+	// The record is committed (a disk sync) without holding the index:
+	// lookups and other creates go on meanwhile.
+	if err := s.save(c); err != nil {
+		s.forget(c)
+		return err
+	}
 	return nil
 }
 
