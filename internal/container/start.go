@@ -139,17 +139,24 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 		s.seccomp.learn(rt.name, spec, rt.root, c.ID)
 	}
 	c.monitor = m
-	// The attach streams connect, then the shim releases the output, on
-	// another goroutine: the start need not wait for these round trips to
-	// the shim, and the shim keeps every byte until the release, which
-	// follows the connections.
+	// The attach streams connect, then the shim releases the output. The
+	// shim keeps every byte until the release, so without stdin this goes
+	// on on another goroutine and the start need not wait for these round
+	// trips. With stdin it is done first, as the client may be sending
+	// input already (a client's connection closed with input unread is
+	// reset, and the client sees an error instead of the exit code).
 	tty := c.Config.Tty
-	go func(ctx context.Context) {
+	connect := func(ctx context.Context) {
 		c.attach.connectAll(ctx, sh, tty)
 		if err := sh.Release(ctx); err != nil {
 			s.log.Warn("release shim output", "container", c.ID, "err", err)
 		}
-	}(context.WithoutCancel(ctx))
+	}
+	if c.Config.OpenStdin {
+		connect(ctx)
+	} else {
+		go connect(context.WithoutCancel(ctx))
+	}
 	lap("attach")
 	c.setState(func(st *State) {
 		*st = State{Status: ctr.StateRunning, Pid: pid, StartedAt: time.Now().UTC(), exits: st.exits}

@@ -203,31 +203,16 @@ func (n *Network) PrepareNetNS(ctx context.Context, containerID string) (string,
 	return path, nil
 }
 
-// plumbReady is plumb into the netns PrepareNetNS made, on a throwaway
-// thread that enters it.
-func (n *Network) plumbReady(ep *Endpoint) error {
-	nsfd, err := unix.Open(ep.NetNSPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open netns: %w", err)
-	}
-	defer unix.Close(nsfd)
-	if err := n.addVeth(ep, nsfd); err != nil {
-		return err
-	}
-	err = unix.Setns(nsfd, unix.CLONE_NEWNET)
-	if err == nil {
-		err = configureInside(ep, true)
-	}
-	if err != nil {
-		_ = n.h.LinkDel(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth}})
-		return err
-	}
-	return nil
-}
+// plumbReady is plumb into the netns PrepareNetNS made.
+func (n *Network) plumbReady(ep *Endpoint) error { return n.enter(ep, true) }
 
-// join runs on a throwaway thread: it enters the existing netns at
-// ep.NetNSPath and adds ep's interface there.
-func (n *Network) join(ep *Endpoint) error {
+// join adds ep's interface to the existing netns at ep.NetNSPath.
+func (n *Network) join(ep *Endpoint) error { return n.enter(ep, false) }
+
+// enter runs on a throwaway thread: it creates ep's veth into the netns at
+// ep.NetNSPath, enters it and configures the interface, and lo and the
+// default route when first.
+func (n *Network) enter(ep *Endpoint, first bool) error {
 	nsfd, err := unix.Open(ep.NetNSPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open netns: %w", err)
@@ -236,11 +221,12 @@ func (n *Network) join(ep *Endpoint) error {
 	if err := n.addVeth(ep, nsfd); err != nil {
 		return err
 	}
-	if err := unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
-		_ = n.h.LinkDel(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth}})
-		return fmt.Errorf("enter netns: %w", err)
+	if err = unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
+		err = fmt.Errorf("enter netns: %w", err)
+	} else {
+		err = configureInside(ep, first)
 	}
-	if err := configureInside(ep, false); err != nil {
+	if err != nil {
 		_ = n.h.LinkDel(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ep.HostVeth}})
 		return err
 	}
