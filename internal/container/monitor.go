@@ -86,6 +86,8 @@ func (s *Service) watch(c *Container, m *monitor) {
 // container's runtime resources (network, rootfs mount, runc state and
 // cgroup) in parallel; m.done closes when all of that is finished.
 func (s *Service) exited(c *Container, m *monitor, st runtime.ExitStatus) {
+	s.exiting.Add(1)
+	defer s.exiting.Add(-1)
 	oomReported := m.oom.stop()
 	c.setState(func(cs *State) {
 		cs.Status = ctr.StateExited

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/berth-engine/berth/internal/metadata"
 	"github.com/berth-engine/berth/internal/oci"
@@ -44,6 +46,10 @@ type Service struct {
 	execs    execStore // exec instances (exec.go)
 	restarts restarter
 	seccomp  seccompCache // filters crun compiled (seccompcache.go)
+	// exiting counts exits being recorded and released (monitor.exited):
+	// Close lets them finish, so that a --rm container's network, mounts
+	// and files are not left to the next start's repair.
+	exiting atomic.Int32
 }
 
 // New loads container records from db. Call Restore before serving.
@@ -97,6 +103,9 @@ func (s *Service) ImageInUse(id string) *Container {
 // running.
 func (s *Service) Close(ctx context.Context) {
 	s.stopOnce.Do(func() { close(s.shutdown) })
+	for deadline := time.Now().Add(5 * time.Second); s.exiting.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	for _, c := range s.store.all() {
 		c.mu.Lock()
 		if c.monitor != nil {
