@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +159,14 @@ func testPortErrors(t *testing.T, d *daemon.Daemon, taken string) {
 	}
 	if n := portRules(t, d); n != 2 {
 		t.Errorf("%d port rules after refused starts, want web's 2", n)
+	}
+	// The refused starts made their netns and veth before the ports
+	// failed (beside the runtime's create): both are gone, web's stay.
+	if ns, _ := os.ReadDir(filepath.Join(d.ExecRoot, "netns")); len(ns) != 1 {
+		t.Errorf("%d netns files after refused starts, want web's", len(ns))
+	}
+	if out, _ := exec.Command("ip", "-o", "link", "show", "master", d.Bridge).Output(); strings.Count(string(out), "\n") != 1 {
+		t.Errorf("veths on %s after refused starts: %s", d.Bridge, out)
 	}
 }
 

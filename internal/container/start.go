@@ -128,7 +128,10 @@ func (s *Service) start(ctx context.Context, c *Container) (retErr error) {
 			err = sh.StartHeld(ctx)
 		}
 		if err != nil {
+			// Killed, and its output released, so that the shim finishes
+			// (runtime state, cgroup) at once.
 			_ = sh.Kill(context.WithoutCancel(ctx), syscall.SIGKILL)
+			_ = sh.Release(context.WithoutCancel(ctx))
 			return err
 		}
 	}
