@@ -3,12 +3,12 @@ package image
 import (
 	"context"
 	"fmt"
-	"github.com/berth-engine/berth/internal/testutil/daemon"
 	"io"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/berth-engine/berth/internal/testutil/daemon"
 	ctr "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
