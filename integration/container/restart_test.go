@@ -7,7 +7,25 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+	"golang.org/x/sys/unix"
 )
+
+// tmpfsDev returns the device of dir, which must be on a tmpfs.
+func tmpfsDev(t *testing.T, dir string) uint64 {
+	t.Helper()
+	var fs unix.Statfs_t
+	var st unix.Stat_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	if fs.Type != unix.TMPFS_MAGIC {
+		t.Fatalf("%s is not on a tmpfs (type %#x)", dir, fs.Type)
+	}
+	if err := unix.Stat(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Dev
+}
 
 // TestDaemonKillRestart: SIGKILL the daemon; running containers keep
 // running and logging; a container that exits while the daemon is down
@@ -23,12 +41,19 @@ func TestDaemonKillRestart(t *testing.T) {
 		t.Fatal(e)
 	}
 	pid, _, _ := docker("inspect", "-f", "{{.State.Pid}}", "ticker")
+	// The exec root is on a tmpfs of the daemon's own (the test's is on a
+	// disk), and the restarted daemon keeps that one: it holds the
+	// running container's shim socket.
+	execRootDev := tmpfsDev(t, d.ExecRoot)
 	d.Kill(t)
 	time.Sleep(1500 * time.Millisecond) // "short" exits meanwhile; "ticker" keeps logging
 	d.Start(t)
 	out, _, _ := docker("ps", "--format", "{{.Names}}")
 	if strings.TrimSpace(out) != "ticker" {
 		t.Fatalf("ps after restart: %q", out)
+	}
+	if dev := tmpfsDev(t, d.ExecRoot); dev != execRootDev {
+		t.Fatalf("exec root remounted across the restart (device %d -> %d)", execRootDev, dev)
 	}
 	pid2, _, _ := docker("inspect", "-f", "{{.State.Pid}}", "ticker")
 	if pid != pid2 {

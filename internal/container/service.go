@@ -59,6 +59,7 @@ func New(db *metadata.DB, cfg Config) (*Service, error) {
 			return nil, err
 		}
 	}
+	spreadSubdirs(cfg.Root)
 	st, err := newStore(db)
 	if err != nil {
 		return nil, err

@@ -104,6 +104,9 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	if d.db, err = metadata.Open(filepath.Join(cfg.DataRoot, "meta.db")); err != nil {
 		return nil, fmt.Errorf("%w (is another berth daemon using %s?)", err, cfg.DataRoot)
 	}
+	// After the data root's lock: a second daemon must not cover the
+	// first one's exec root.
+	mountExecRoot(cfg.ExecRoot, log)
 	cs, err := local.New(filepath.Join(cfg.DataRoot, "content"))
 	if err != nil {
 		return nil, err
