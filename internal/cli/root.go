@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/berth-engine/berth/internal/cli/command"
 	"github.com/berth-engine/berth/internal/cli/container"
@@ -25,13 +26,14 @@ type globalOptions struct {
 	debug    bool
 }
 
-// NewRootCommand returns the `berth` command tree.
+// NewRootCommand returns the whole `berth` command tree.
 func NewRootCommand() *cobra.Command {
-	return newRoot(command.New(), engine.Run)
+	return newRoot(command.New(), engine.Run, "")
 }
 
-// newRoot builds the tree on c; runDaemon backs `berth daemon`.
-func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc) *cobra.Command {
+// newRoot builds the tree on c; runDaemon backs `berth daemon`. With a
+// name, the tree holds only that top-level command when there is one.
+func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc, name string) *cobra.Command {
 	var g globalOptions
 	root := &cobra.Command{
 		Use:              "berth [OPTIONS] COMMAND [ARG...]",
@@ -56,20 +58,65 @@ func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc) *cobra.Command {
 	fs.BoolVarP(&g.debug, "debug", "D", false, "Enable debug mode")
 	fs.Bool("help", false, "Print usage")
 	root.SetFlagErrorFunc(command.FlagErrorFunc)
-	root.AddCommand(container.Commands(c)...)
-	root.AddCommand(image.Commands(c)...)
-	root.AddCommand(system.Commands(c)...)
-	ctrCmd := container.NewContainerCommand(c)
-	ctrCmd.AddCommand(image.ContainerCommands(c)...) // commit, export
-	root.AddCommand(ctrCmd, image.NewImageCommand(c), system.NewSystemCommand(c), daemoncmd.NewCommand(runDaemon))
-	root.AddCommand(volumecmd.NewVolumeCommand(c))
-	root.AddCommand(networkcmd.NewNetworkCommand(c))
-	for _, p := range plugins {
-		root.AddCommand(newPluginCommand(c, p.name, p.short))
-	}
+	root.AddCommand(topLevel(c, runDaemon, name)...)
 	system.Version = engine.Version
 	polish(root)
 	return root
+}
+
+// topLevel builds the top-level command called name, or all of them when
+// name is "" or names none (help, unknown commands and their suggestions
+// need the whole tree).
+func topLevel(c *command.CLI, runDaemon daemoncmd.RunFunc, name string) []*cobra.Command {
+	groups := command.Verbs{
+		{Name: "container", Make: func(c *command.CLI) *cobra.Command {
+			cmd := container.NewContainerCommand(c)
+			cmd.AddCommand(image.ContainerCommands(c)...) // commit, export
+			return cmd
+		}},
+		{Name: "image", Make: image.NewImageCommand},
+		{Name: "system", Make: system.NewSystemCommand},
+		{Name: "daemon", Make: func(*command.CLI) *cobra.Command { return daemoncmd.NewCommand(runDaemon) }},
+		{Name: "volume", Make: volumecmd.NewVolumeCommand},
+		{Name: "network", Make: networkcmd.NewNetworkCommand},
+	}
+	for _, p := range plugins {
+		groups = append(groups, command.Verb{Name: p.name, Make: func(c *command.CLI) *cobra.Command {
+			return newPluginCommand(c, p.name, p.short)
+		}})
+	}
+	all := []command.Verbs{container.Verbs, image.Verbs, system.Verbs, groups}
+	if name != "" {
+		for _, vs := range all {
+			if cmd := vs.Build(c, name); cmd != nil {
+				return []*cobra.Command{cmd}
+			}
+		}
+	}
+	var out []*cobra.Command
+	for _, vs := range all {
+		out = append(out, vs.All(c)...)
+	}
+	return out
+}
+
+// commandName returns the first word of args that is neither a global flag
+// nor a global flag's value: the command to build. It returns "" when
+// something else comes first.
+func commandName(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-H" || a == "--host" || a == "--log-level":
+			i++ // the value
+		case a == "-D" || a == "--debug" || strings.HasPrefix(a, "-H") ||
+			strings.HasPrefix(a, "--host=") || strings.HasPrefix(a, "--log-level="):
+		case strings.HasPrefix(a, "-"):
+			return ""
+		default:
+			return a
+		}
+	}
+	return ""
 }
 
 // resolveHost applies -H, then BERTH_HOST, then the default socket.
@@ -107,7 +154,7 @@ func polish(cmd *cobra.Command) {
 // failed runs, 1 for other errors.
 func Execute() int {
 	c := command.New()
-	root := newRoot(c, engine.Run)
+	root := newRoot(c, engine.Run, commandName(os.Args[1:]))
 	err := root.ExecuteContext(context.Background())
 	_ = c.Close()
 	return exitCode(err, c)

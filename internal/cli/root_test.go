@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/berth-engine/berth/internal/cli/command"
 	engine "github.com/berth-engine/berth/internal/daemon"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func execute(t *testing.T, run func(context.Context, engine.Config, map[string]bool) error, argv ...string) (int, string) {
@@ -16,7 +20,7 @@ func execute(t *testing.T, run func(context.Context, engine.Config, map[string]b
 	errOut := &bytes.Buffer{}
 	c := command.New()
 	c.Out, c.Err = &bytes.Buffer{}, errOut
-	root := newRoot(c, run)
+	root := newRoot(c, run, commandName(argv))
 	root.SetArgs(argv)
 	return exitCode(root.Execute(), c), errOut.String()
 }
@@ -86,4 +90,58 @@ func TestDaemonFlags(t *testing.T) {
 	if set["exec-root"] || set["config-file"] {
 		t.Errorf("setFlags has defaults: %v", set)
 	}
+}
+
+func TestCommandName(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"run", "-d", "busybox"}, "run"},
+		{[]string{"-H", "unix:///x.sock", "ps", "-a"}, "ps"},
+		{[]string{"-Hunix:///x.sock", "ps"}, "ps"},
+		{[]string{"--host=unix:///x.sock", "--log-level", "debug", "-D", "container", "ls"}, "container"},
+		{[]string{"--log-level=debug", "--debug", "images"}, "images"},
+		{[]string{"--help"}, ""},
+		{[]string{"--bogus", "run"}, ""},
+		{[]string{"-H"}, ""},
+	}
+	for _, tt := range tests {
+		if got := commandName(tt.args); got != tt.want {
+			t.Errorf("%q: %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+// TestLazyRoot: the tree built for one command holds that command exactly
+// as the whole tree does (flags, subcommands), and nothing else.
+func TestLazyRoot(t *testing.T) {
+	full := newRoot(command.New(), noDaemon, "")
+	for _, want := range full.Commands() {
+		lazy := newRoot(command.New(), noDaemon, want.Name())
+		if n := len(lazy.Commands()); n != 1 {
+			t.Errorf("%s: %d top-level commands", want.Name(), n)
+			continue
+		}
+		if got, want := describe(lazy.Commands()[0]), describe(want); got != want {
+			t.Errorf("lazy %s differs:\n%s\nwant\n%s", lazy.Commands()[0].Name(), got, want)
+		}
+	}
+	if n := len(newRoot(command.New(), noDaemon, "bogus").Commands()); n != len(full.Commands()) {
+		t.Errorf("unknown command: %d top-level commands, want the whole tree (%d)", n, len(full.Commands()))
+	}
+}
+
+// describe renders a command, its flags and its subcommands.
+func describe(cmd *cobra.Command) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %q %q %v\n", cmd.CommandPath(), cmd.Use, cmd.Short, cmd.Aliases)
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		fmt.Fprintf(&b, "  --%s -%s %s %q %q hidden=%v\n", f.Name, f.Shorthand, f.Value.Type(), f.DefValue, f.Usage, f.Hidden)
+	})
+	for _, sub := range cmd.Commands() {
+		b.WriteString(describe(sub))
+	}
+	return b.String()
 }

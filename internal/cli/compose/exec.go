@@ -2,7 +2,6 @@ package compose
 
 import (
 	"context"
-	"errors"
 	"io"
 	"os"
 
@@ -70,14 +69,10 @@ func execTTY(ctx context.Context, c *command.CLI, svc *compose.Compose, project 
 	for _, e := range o.Env {
 		argv = append(argv, "-e", e)
 	}
-	for _, cmd := range container.Commands(c) {
-		if cmd.Name() == "exec" {
-			cmd.SetArgs(append(append(argv, id), args[1:]...))
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			return cmd.ExecuteContext(ctx)
-		}
-	}
-	return errors.New("exec command not found")
+	cmd := container.Verbs.Build(c, "exec")
+	cmd.SetArgs(append(append(argv, id), args[1:]...))
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	return cmd.ExecuteContext(ctx)
 }
 
 func isTerminal(f *os.File) bool {

@@ -2,7 +2,6 @@ package compose
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -168,12 +167,8 @@ func startAttached(ctx context.Context, c *command.CLI, id string, interactive b
 	if interactive {
 		argv = append(argv, "-i")
 	}
-	for _, cmd := range container.Commands(c) {
-		if cmd.Name() == "start" {
-			cmd.SetArgs(append(argv, id))
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			return cmd.ExecuteContext(ctx)
-		}
-	}
-	return errors.New("start command not found")
+	cmd := container.Verbs.Build(c, "start")
+	cmd.SetArgs(append(argv, id))
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	return cmd.ExecuteContext(ctx)
 }

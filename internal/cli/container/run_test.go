@@ -132,7 +132,7 @@ func runCmd(t *testing.T, api *fakeAPI, stdin string, argv ...string) (string, s
 	}
 	root := &cobra.Command{Use: "berth", SilenceErrors: true, SilenceUsage: true}
 	root.PersistentFlags().Bool("help", false, "Print usage") // -h is --hostname, as in the real root
-	root.AddCommand(Commands(c)...)
+	root.AddCommand(Verbs.All(c)...)
 	root.SetArgs(argv)
 	err := root.Execute()
 	return out.String(), errOut.String(), err

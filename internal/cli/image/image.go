@@ -5,12 +5,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Commands returns the top-level image commands (`berth images`, ...).
-func Commands(c *command.CLI) []*cobra.Command {
-	return []*cobra.Command{newImagesCommand(c), newImportCommand(c), newRmiCommand(c), newTagCommand(c),
-		newPullCommand(c), newPushCommand(c), newLoginCommand(c), newLogoutCommand(c),
-		newSaveCommand(c), newLoadCommand(c), newHistoryCommand(c), newCommitCommand(c), newExportCommand(c),
-		newBuildCommand(c)}
+// Verbs are the top-level image commands (`berth images`, ...) by name.
+var Verbs = command.Verbs{
+	{Name: "images", Make: newImagesCommand}, {Name: "import", Make: newImportCommand}, {Name: "rmi", Make: newRmiCommand}, {Name: "tag", Make: newTagCommand},
+	{Name: "pull", Make: newPullCommand}, {Name: "push", Make: newPushCommand}, {Name: "login", Make: newLoginCommand}, {Name: "logout", Make: newLogoutCommand},
+	{Name: "save", Make: newSaveCommand}, {Name: "load", Make: newLoadCommand}, {Name: "history", Make: newHistoryCommand}, {Name: "commit", Make: newCommitCommand},
+	{Name: "export", Make: newExportCommand}, {Name: "build", Make: newBuildCommand},
 }
 
 // NewImageCommand returns `berth image` with ls, import, rm and tag.

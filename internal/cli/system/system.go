@@ -2,10 +2,9 @@ package system
 
 import (
 	"github.com/berth-engine/berth/internal/cli/command"
-	"github.com/spf13/cobra"
 )
 
-// Commands returns the top-level system commands.
-func Commands(c *command.CLI) []*cobra.Command {
-	return []*cobra.Command{newInspectCommand(c), newVersionCommand(c), newInfoCommand(c), newEventsCommand(c)}
+// Verbs are the top-level system commands by name.
+var Verbs = command.Verbs{
+	{Name: "inspect", Make: newInspectCommand}, {Name: "version", Make: newVersionCommand}, {Name: "info", Make: newInfoCommand}, {Name: "events", Make: newEventsCommand},
 }
