@@ -7,7 +7,7 @@ APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps 
 VERSION  ?= 0.1.0
 COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null)$(shell git diff --quiet 2>/dev/null || echo -dirty)
 BUILT    := $(shell date -u +'%Y-%m-%dT%H:%M:%SZ')
-PKG      := github.com/berth-engine/berth/internal/daemon
+PKG      := github.com/berth-engine/berth/internal/version
 LDFLAGS  := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).GitCommit=$(COMMIT) -X $(PKG).BuildTime=$(BUILT)
 
 .PHONY: help deps build test test-unit integration compat lint bench demo clean
@@ -21,8 +21,9 @@ deps: ## install the system packages Berth and its tests need (Debian, root)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
 	fi
 
-build: ## build bin/berth, its lean shim bin/berth-shim and its compose plugin bin/berth-compose
+build: ## build the CLI bin/berth, the engine bin/berth-daemon, the shim bin/berth-shim and the compose plugin bin/berth-compose
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/berth
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-daemon ./cmd/berth-daemon
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-shim ./cmd/berth-shim
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-compose ./cmd/berth-compose
 

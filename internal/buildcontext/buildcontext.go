@@ -100,3 +100,9 @@ func addFile(tw *tar.Writer, p, rel string) error {
 	_, err = io.Copy(tw, f)
 	return err
 }
+
+// SecretsHeader carries `berth build --secret` values from the CLI to the
+// daemon: base64 of a JSON object from secret id to its content (base64,
+// as JSON encodes bytes). A Berth extension: the classic API has no other
+// way to pass them.
+const SecretsHeader = "X-Berth-Build-Secrets"

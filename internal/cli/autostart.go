@@ -71,12 +71,12 @@ func lockStart(dir string) (func(), error) {
 	return func() { _ = f.Close() }, nil
 }
 
-// spawnDaemon starts `berth daemon` in its own session and returns a
-// channel closed when it exits.
+// spawnDaemon starts the engine (berth-daemon, as `berth daemon` does) in
+// its own session and returns a channel closed when it exits.
 func spawnDaemon() (<-chan struct{}, error) {
-	exe, err := os.Executable()
+	bin, err := daemonBinary()
 	if err != nil {
-		return nil, fmt.Errorf("starting berth daemon: %w", err)
+		return nil, err
 	}
 	if err := os.MkdirAll(defaultDataRoot, 0o711); err != nil {
 		return nil, fmt.Errorf("starting berth daemon: %w", err)
@@ -86,7 +86,7 @@ func spawnDaemon() (<-chan struct{}, error) {
 		return nil, fmt.Errorf("starting berth daemon: %w", err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(exe, "daemon")
+	cmd := exec.Command(bin)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

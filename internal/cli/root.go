@@ -9,12 +9,11 @@ import (
 
 	"github.com/berth-engine/berth/internal/cli/command"
 	"github.com/berth-engine/berth/internal/cli/container"
-	daemoncmd "github.com/berth-engine/berth/internal/cli/daemon"
 	"github.com/berth-engine/berth/internal/cli/image"
 	networkcmd "github.com/berth-engine/berth/internal/cli/network"
 	"github.com/berth-engine/berth/internal/cli/system"
 	volumecmd "github.com/berth-engine/berth/internal/cli/volume"
-	engine "github.com/berth-engine/berth/internal/daemon"
+	"github.com/berth-engine/berth/internal/version"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 )
@@ -28,12 +27,12 @@ type globalOptions struct {
 
 // NewRootCommand returns the whole `berth` command tree.
 func NewRootCommand() *cobra.Command {
-	return newRoot(command.New(), engine.Run, "")
+	return newRoot(command.New(), "")
 }
 
-// newRoot builds the tree on c; runDaemon backs `berth daemon`. With a
-// name, the tree holds only that top-level command when there is one.
-func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc, name string) *cobra.Command {
+// newRoot builds the tree on c. With a name, the tree holds only that
+// top-level command when there is one.
+func newRoot(c *command.CLI, name string) *cobra.Command {
 	var g globalOptions
 	root := &cobra.Command{
 		Use:              "berth [OPTIONS] COMMAND [ARG...]",
@@ -58,8 +57,8 @@ func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc, name string) *cobra.Co
 	fs.BoolVarP(&g.debug, "debug", "D", false, "Enable debug mode")
 	fs.Bool("help", false, "Print usage")
 	root.SetFlagErrorFunc(command.FlagErrorFunc)
-	root.AddCommand(topLevel(c, runDaemon, name)...)
-	system.Version = engine.Version
+	root.AddCommand(topLevel(c, name)...)
+	system.Version = version.Version
 	polish(root)
 	return root
 }
@@ -67,7 +66,7 @@ func newRoot(c *command.CLI, runDaemon daemoncmd.RunFunc, name string) *cobra.Co
 // topLevel builds the top-level command called name, or all of them when
 // name is "" or names none (help, unknown commands and their suggestions
 // need the whole tree).
-func topLevel(c *command.CLI, runDaemon daemoncmd.RunFunc, name string) []*cobra.Command {
+func topLevel(c *command.CLI, name string) []*cobra.Command {
 	groups := command.Verbs{
 		{Name: "container", Make: func(c *command.CLI) *cobra.Command {
 			cmd := container.NewContainerCommand(c)
@@ -76,7 +75,7 @@ func topLevel(c *command.CLI, runDaemon daemoncmd.RunFunc, name string) []*cobra
 		}},
 		{Name: "image", Make: image.NewImageCommand},
 		{Name: "system", Make: system.NewSystemCommand},
-		{Name: "daemon", Make: func(*command.CLI) *cobra.Command { return daemoncmd.NewCommand(runDaemon) }},
+		{Name: "daemon", Make: func(*command.CLI) *cobra.Command { return newDaemonCommand() }},
 		{Name: "volume", Make: volumecmd.NewVolumeCommand},
 		{Name: "network", Make: networkcmd.NewNetworkCommand},
 	}
@@ -154,7 +153,7 @@ func polish(cmd *cobra.Command) {
 // failed runs, 1 for other errors.
 func Execute() int {
 	c := command.New()
-	root := newRoot(c, engine.Run, commandName(os.Args[1:]))
+	root := newRoot(c, commandName(os.Args[1:]))
 	err := root.ExecuteContext(context.Background())
 	_ = c.Close()
 	return exitCode(err, c)

@@ -2,30 +2,24 @@ package cli
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/berth-engine/berth/internal/cli/command"
-	engine "github.com/berth-engine/berth/internal/daemon"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-func execute(t *testing.T, run func(context.Context, engine.Config, map[string]bool) error, argv ...string) (int, string) {
+func execute(t *testing.T, argv ...string) (int, string) {
 	t.Helper()
 	errOut := &bytes.Buffer{}
 	c := command.New()
 	c.Out, c.Err = &bytes.Buffer{}, errOut
-	root := newRoot(c, run, commandName(argv))
+	root := newRoot(c, commandName(argv))
 	root.SetArgs(argv)
 	return exitCode(root.Execute(), c), errOut.String()
 }
-
-func noDaemon(context.Context, engine.Config, map[string]bool) error { return errors.New("unexpected") }
 
 func TestExitCodes(t *testing.T) {
 	tests := []struct {
@@ -40,7 +34,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"-H", "unix:///nonexistent/berth.sock", "ps"}, 1, "Cannot connect to the Berth daemon at unix:///nonexistent/berth.sock. Is the berth daemon running?\n"},
 	}
 	for _, tt := range tests {
-		code, stderr := execute(t, noDaemon, tt.argv...)
+		code, stderr := execute(t, tt.argv...)
 		if code != tt.code || stderr != tt.stderr {
 			t.Errorf("%q: exit %d stderr %q; want %d %q", tt.argv, code, stderr, tt.code, tt.stderr)
 		}
@@ -59,36 +53,6 @@ func TestResolveHost(t *testing.T) {
 	}
 	if got := resolveHost("tcp://127.0.0.1:2375"); got != "tcp://127.0.0.1:2375" {
 		t.Errorf("flag: %q", got)
-	}
-}
-
-func TestDaemonFlags(t *testing.T) {
-	var got engine.Config
-	var set map[string]bool
-	run := func(ctx context.Context, cfg engine.Config, s map[string]bool) error {
-		got, set = cfg, s
-		return nil
-	}
-	code, stderr := execute(t, run, "daemon", "--data-root", "/tmp/dr", "-H", "unix:///tmp/a.sock", "-H", "tcp://127.0.0.1:1",
-		"-D", "-b", "br9", "--fixed-cidr", "10.9.0.0/24", "-s", "native", "-p", "/tmp/p.pid")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	want := engine.Config{
-		DataRoot: "/tmp/dr", ExecRoot: engine.DefaultExecRoot, Hosts: []string{"unix:///tmp/a.sock", "tcp://127.0.0.1:1"},
-		Pidfile: "/tmp/p.pid", ConfigFile: engine.DefaultConfigFile, LogLevel: "debug", DefaultRuntime: "", // chosen by the daemon (crun when installed)
-		Bridge: "br9", FixedCIDR: "10.9.0.0/24", StorageDriver: "native",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("config = %+v\nwant %+v", got, want)
-	}
-	for _, f := range []string{"data-root", "host", "debug", "log-level", "bridge", "fixed-cidr", "storage-driver", "pidfile"} {
-		if !set[f] {
-			t.Errorf("setFlags lacks %q: %v", f, set)
-		}
-	}
-	if set["exec-root"] || set["config-file"] {
-		t.Errorf("setFlags has defaults: %v", set)
 	}
 }
 
@@ -117,9 +81,9 @@ func TestCommandName(t *testing.T) {
 // TestLazyRoot: the tree built for one command holds that command exactly
 // as the whole tree does (flags, subcommands), and nothing else.
 func TestLazyRoot(t *testing.T) {
-	full := newRoot(command.New(), noDaemon, "")
+	full := newRoot(command.New(), "")
 	for _, want := range full.Commands() {
-		lazy := newRoot(command.New(), noDaemon, want.Name())
+		lazy := newRoot(command.New(), want.Name())
 		if n := len(lazy.Commands()); n != 1 {
 			t.Errorf("%s: %d top-level commands", want.Name(), n)
 			continue
@@ -128,7 +92,7 @@ func TestLazyRoot(t *testing.T) {
 			t.Errorf("lazy %s differs:\n%s\nwant\n%s", lazy.Commands()[0].Name(), got, want)
 		}
 	}
-	if n := len(newRoot(command.New(), noDaemon, "bogus").Commands()); n != len(full.Commands()) {
+	if n := len(newRoot(command.New(), "bogus").Commands()); n != len(full.Commands()) {
 		t.Errorf("unknown command: %d top-level commands, want the whole tree (%d)", n, len(full.Commands()))
 	}
 }

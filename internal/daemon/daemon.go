@@ -32,17 +32,14 @@ import (
 	netrouter "github.com/berth-engine/berth/internal/server/router/network"
 	sysrouter "github.com/berth-engine/berth/internal/server/router/system"
 	volrouter "github.com/berth-engine/berth/internal/server/router/volume"
+	"github.com/berth-engine/berth/internal/version"
 	"github.com/berth-engine/berth/internal/volume"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 )
 
-// Build information, set with -ldflags -X at build time.
-var (
-	Version   = "0.1.0-dev"
-	GitCommit = ""
-	BuildTime = ""
-)
+// Version is the engine's version (internal/version, set at build time).
+var Version = version.Version
 
 // Daemon holds the running services.
 type Daemon struct {

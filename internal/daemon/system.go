@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/berth-engine/berth/internal/server"
+	"github.com/berth-engine/berth/internal/version"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
@@ -25,11 +26,11 @@ func (d *Daemon) Version(context.Context) system.VersionResponse {
 			{Name: "Engine", Version: Version, Details: map[string]string{
 				"ApiVersion": server.APIVersion, "MinAPIVersion": server.MinAPIVersion, "Os": goruntime.GOOS,
 				"Arch": goruntime.GOARCH, "GoVersion": goruntime.Version(), "KernelVersion": kernel,
-				"GitCommit": GitCommit, "BuildTime": BuildTime, "Experimental": "false",
+				"GitCommit": version.GitCommit, "BuildTime": version.BuildTime, "Experimental": "false",
 			}},
 			{Name: d.runc.name, Version: d.runc.version, Details: map[string]string{"GitCommit": d.runc.commit}},
 		},
-		GitCommit: GitCommit, BuildTime: BuildTime,
+		GitCommit: version.GitCommit, BuildTime: version.BuildTime,
 	}
 }
 

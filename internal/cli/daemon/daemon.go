@@ -2,6 +2,9 @@ package daemon
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
 
@@ -67,4 +70,41 @@ func setFlags(fs *pflag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// Main runs `berth daemon` with args, what followed "daemon" on the
+// command line, and returns the exit code: 125 for flag errors, 1 when the
+// engine fails.
+func Main(args []string) int {
+	return runMain(engine.Run, args, os.Stderr)
+}
+
+func runMain(run RunFunc, args []string, errOut io.Writer) int {
+	root := &cobra.Command{
+		Use: "berth", SilenceErrors: true, SilenceUsage: true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	cmd := NewCommand(run)
+	cmd.DisableFlagsInUseLine = true
+	root.AddCommand(cmd)
+	root.SetFlagErrorFunc(command.FlagErrorFunc)
+	root.SetOut(os.Stdout)
+	root.SetErr(errOut)
+	root.SetArgs(append([]string{"daemon"}, args...))
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var se command.StatusError
+	if errors.As(err, &se) {
+		if se.Status != "" {
+			fmt.Fprintln(errOut, se.Status)
+		}
+		if se.StatusCode != 0 {
+			return se.StatusCode
+		}
+		return 1
+	}
+	fmt.Fprintln(errOut, err)
+	return 1
 }

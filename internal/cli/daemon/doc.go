@@ -1,4 +1,5 @@
 // Package daemon is the `berth daemon` command: dockerd-compatible flags
 // filled into internal/daemon's Config, then the engine runs until SIGINT
-// or SIGTERM. It is the only CLI package that imports engine code.
+// or SIGTERM. Only bin/berth-daemon links it (Main): the berth CLI runs
+// that binary for `berth daemon` and so links no engine code.
 package daemon

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/berth-engine/berth/internal/cli/command"
-	buildrouter "github.com/berth-engine/berth/internal/server/router/build"
 	"github.com/moby/moby/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
@@ -88,7 +87,7 @@ func runBuild(ctx context.Context, c *command.CLI, o buildOptions, dir string) e
 			return err
 		}
 		sc, err := client.New(client.WithHost(c.Host), client.WithAPIVersionNegotiation(),
-			client.WithHTTPHeaders(map[string]string{buildrouter.SecretsHeader: header}))
+			client.WithHTTPHeaders(map[string]string{buildcontext.SecretsHeader: header}))
 		if err != nil {
 			return err
 		}

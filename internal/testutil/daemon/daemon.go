@@ -51,9 +51,10 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "berth")
-		// Static, like `make build`: the binary is also /sbin/docker-init
+		// Static, like `make build`: berth-daemon is also /sbin/docker-init
 		// inside --init containers.
-		for pkg, out := range map[string]string{"./cmd/berth": binPath, "./cmd/berth-shim": binPath + "-shim", "./cmd/berth-compose": binPath + "-compose"} {
+		for pkg, out := range map[string]string{"./cmd/berth": binPath, "./cmd/berth-daemon": binPath + "-daemon",
+			"./cmd/berth-shim": binPath + "-shim", "./cmd/berth-compose": binPath + "-compose"} {
 			cmd := exec.Command("go", "build", "-o", out, pkg)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

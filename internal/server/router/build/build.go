@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/berth-engine/berth/internal/build"
+	"github.com/berth-engine/berth/internal/buildcontext"
 	"github.com/berth-engine/berth/internal/image"
 	"github.com/berth-engine/berth/internal/server/httputil"
 	"github.com/containerd/errdefs"
@@ -174,10 +175,8 @@ func authConfigs(req *http.Request) (map[string]registry.AuthConfig, error) {
 	return out, nil
 }
 
-// SecretsHeader carries `berth build --secret` values: base64 of a JSON
-// object from secret id to its content (base64, as JSON encodes bytes).
-// A Berth extension: the classic API has no other way to pass them.
-const SecretsHeader = "X-Berth-Build-Secrets"
+// SecretsHeader carries `berth build --secret` values (see buildcontext).
+const SecretsHeader = buildcontext.SecretsHeader
 
 func secrets(req *http.Request) (map[string][]byte, error) {
 	h := req.Header.Get(SecretsHeader)
