@@ -66,6 +66,12 @@ func launch(shimBinary string) (ready, opts *os.File, err error) {
 	}
 	ours, theirs := os.NewFile(uintptr(fds[0]), "shim-options"), os.NewFile(uintptr(fds[1]), "shim-options")
 	cmd := exec.Command(shimBinary, "shim", AwaitOptionsFlag)
+	// One P: the shim waits on its container, pipes and socket and never
+	// computes; with more, Go's scheduler spins threads up for every
+	// wake-up. 6.3 -> 5.1 ms of CPU per shim over a parallel start of 50,
+	// with the same start latency. Nothing else sees this variable: the
+	// runtime is C, and containers get the spec's environment.
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{w, theirs} // fd 3: ready line, fd 4: options
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
