@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 trap bench_cleanup EXIT
 N=${N:-50}
 P=${P:-8}
+# Each start figure is the median of ROUNDS starts of N (the containers of
+# all but the last round are removed again): one start of 50 varies by
+# 15% on this VM, and the first on a fresh daemon pays its warm-up.
+ROUNDS=${ROUNDS:-3}
 bench_image
 bench_start_berth
 bench_start_docker
@@ -52,15 +56,32 @@ start_many() { # host cli [run flags]
 	t1=$(now)
 	echo $((t1 - t0))
 }
+rm_all() { DOCKER_HOST=$1 "$DOCKER_CLI" rm -f $(DOCKER_HOST=$1 "$DOCKER_CLI" ps -aq) >/dev/null 2>&1 || true; }
+# rounds host START-COMMAND...: runs the start ROUNDS times (removing the
+# containers between rounds) and prints the median ns; the rounds' ms go to
+# $BENCH_WORK/rounds.
+rounds() {
+	local host=$1 r t all=()
+	shift
+	for r in $(seq "$ROUNDS"); do
+		t=$("$@")
+		all+=("$t")
+		[ "$r" -lt "$ROUNDS" ] && rm_all "$host"
+	done
+	printf '%s\n' "${all[@]}" | awk '{printf "%s%d", (NR > 1 ? " " : ""), $1 / 1e6}' >"$BENCH_WORK/rounds"
+	printf '%s\n' "${all[@]}" | sort -n | sed -n "$(((ROUNDS + 1) / 2))p"
+}
+# show LABEL NS [EXTRA]: one start line, with the rounds behind the median
+show() { printf "  %-40s %8.0f ms  (%s)%s\n" "$1" "$(echo "$2/1000000" | bc -l)" "$(cat "$BENCH_WORK/rounds")" "${3:-}"; }
 stats_ms() { # host cli
 	local t0 t1
 	t0=$(now); DOCKER_HOST="$1" BERTH_HOST="$1" "$2" stats --no-stream >/dev/null; t1=$(now)
 	echo $((t1 - t0))
 }
 
-echo "start $N containers, $P in parallel, then stats --no-stream over them:"
-berth_start=$(start_many "$BH" "$BERTH")
-printf "  %-40s %8.0f ms\n" "berth CLI -> Berth: start" "$(echo "$berth_start/1000000" | bc -l)"
+echo "start $N containers, $P in parallel (median of $ROUNDS rounds), then stats --no-stream over them:"
+berth_start=$(rounds "$BH" start_many "$BH" "$BERTH")
+show "berth CLI -> Berth: start" "$berth_start"
 berth_stats=$(for _ in 1 2 3; do stats_ms "$BH" "$BERTH"; done | median)
 dstats_berth=$(for _ in 1 2 3; do stats_ms "$BH" "$DOCKER_CLI"; done | median)
 printf "  %-40s %8s ms\n" "berth CLI -> Berth: stats --no-stream" "$berth_stats" "docker CLI -> Berth: stats --no-stream" "$dstats_berth"
@@ -74,8 +95,8 @@ read -r srss spss < <(mem_of $shims)
 nshim=$(echo "$shims" | wc -w)
 printf "  %-40s RSS %6d KiB  PSS %6d KiB  (per shim, %d shims)\n" "berth shim" "$((srss / nshim))" "$((spss / nshim))" "$nshim"
 if [ -n "$have_docker" ]; then
-	docker_start=$(start_many "$DH" "$DOCKER_CLI")
-	printf "  %-40s %8.0f ms   Berth %sx faster\n" "docker CLI -> Docker: start" "$(echo "$docker_start/1000000" | bc -l)" "$(ratio "$docker_start" "$berth_start")"
+	docker_start=$(rounds "$DH" start_many "$DH" "$DOCKER_CLI")
+	show "docker CLI -> Docker: start" "$docker_start" "   Berth $(ratio "$docker_start" "$berth_start")x faster"
 	dstats=$(for _ in 1 2 3; do stats_ms "$DH" "$DOCKER_CLI"; done | median)
 	printf "  %-40s %8s ms\n" "docker CLI -> Docker: stats --no-stream" "$dstats"
 	dshims=$(pgrep -f containerd-shim-runc-v2 || true)
@@ -87,23 +108,22 @@ fi
 if [ "$(BERTH_HOST=$BH "$BERTH" info --format '{{.DefaultRuntime}}')" != runc ]; then
 	# The same start with runc, the runtime Docker uses (`--runtime runc`),
 	# once the first containers are gone.
-	DOCKER_HOST=$BH "$DOCKER_CLI" rm -f $(DOCKER_HOST=$BH "$DOCKER_CLI" ps -aq) >/dev/null
-	runc_start=$(start_many "$BH" "$BERTH" --runtime runc)
-	printf "  %-40s %8.0f ms" "berth CLI -> Berth (runc): start" "$(echo "$runc_start/1000000" | bc -l)"
-	if [ -n "$have_docker" ]; then printf "   Berth %sx faster" "$(ratio "$docker_start" "$runc_start")"; fi
-	echo
+	rm_all "$BH"
+	runc_start=$(rounds "$BH" start_many "$BH" "$BERTH" --runtime runc)
+	extra=
+	if [ -n "$have_docker" ]; then extra="   Berth $(ratio "$docker_start" "$runc_start")x faster"; fi
+	show "berth CLI -> Berth (runc): start" "$runc_start" "$extra"
 fi
 
 # The same start through the Engine API from one client process (create,
 # then start, as `docker run -d` does) for both engines: the engines alone,
 # without a CLI process started per container on either side.
 go build -o "$BENCH_WORK/startmany" ./bench/startmany
-rm_all() { DOCKER_HOST=$1 "$DOCKER_CLI" rm -f $(DOCKER_HOST=$1 "$DOCKER_CLI" ps -aq) >/dev/null 2>&1 || true; }
 rm_all "$BH"
-api_berth=$("$BENCH_WORK/startmany" -H "$BH" -n "$N" -p "$P" bench sleep 1000)
-printf "  %-40s %8.0f ms\n" "API client -> Berth: start" "$(echo "$api_berth/1000000" | bc -l)"
+api_berth=$(rounds "$BH" "$BENCH_WORK/startmany" -H "$BH" -n "$N" -p "$P" bench sleep 1000)
+show "API client -> Berth: start" "$api_berth"
 if [ -n "$have_docker" ]; then
 	rm_all "$DH"
-	api_docker=$("$BENCH_WORK/startmany" -H "$DH" -n "$N" -p "$P" bench sleep 1000)
-	printf "  %-40s %8.0f ms   Berth %sx faster\n" "API client -> Docker: start" "$(echo "$api_docker/1000000" | bc -l)" "$(ratio "$api_docker" "$api_berth")"
+	api_docker=$(rounds "$DH" "$BENCH_WORK/startmany" -H "$DH" -n "$N" -p "$P" bench sleep 1000)
+	show "API client -> Docker: start" "$api_docker" "   Berth $(ratio "$api_docker" "$api_berth")x faster"
 fi
