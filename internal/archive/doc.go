@@ -1,8 +1,8 @@
 // Package archive reads and writes layer tarballs: Apply extracts an
 // uncompressed tar stream into a directory (translating OCI whiteouts either
 // into overlayfs whiteouts or into deletions), Tar writes a directory back as
-// a tar stream, and DecompressStream sniffs and undoes gzip, bzip2, xz and
-// zstd compression.
+// a tar stream. Its subpackage decompress sniffs and undoes gzip, bzip2, xz
+// and zstd compression.
 //
 // Extraction is the security boundary between image content and the host:
 // nothing in a tar stream may create or change a file outside the target

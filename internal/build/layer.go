@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berth-engine/berth/internal/archive"
+	"github.com/berth-engine/berth/internal/archive/decompress"
 	"github.com/berth-engine/berth/internal/image"
 	"github.com/containerd/errdefs"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -260,7 +260,7 @@ func (w *layerWriter) addArchive(host, dir string) (bool, error) {
 		return true, err
 	}
 	defer f.Close()
-	rc, err := archive.DecompressStream(f)
+	rc, err := decompress.Stream(f)
 	if err != nil {
 		return true, err
 	}
@@ -290,7 +290,7 @@ func isArchive(host string) bool {
 		return false
 	}
 	defer f.Close()
-	rc, err := archive.DecompressStream(f)
+	rc, err := decompress.Stream(f)
 	if err != nil {
 		return false
 	}

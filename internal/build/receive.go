@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/berth-engine/berth/internal/archive"
+	"github.com/berth-engine/berth/internal/archive/decompress"
 	"github.com/containerd/errdefs"
 	"golang.org/x/sys/unix"
 )
@@ -65,7 +66,7 @@ func (b *Builder) receive(ctx context.Context, r io.Reader) (string, error) {
 			b.release(x.slot)
 		}
 	}()
-	rc, err := archive.DecompressStream(r)
+	rc, err := decompress.Stream(r)
 	if err != nil {
 		return x.root, fmt.Errorf("build context: %v: %w", err, errdefs.ErrInvalidArgument)
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berth-engine/berth/internal/archive"
+	"github.com/berth-engine/berth/internal/archive/decompress"
 	"github.com/berth-engine/berth/internal/metadata"
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
@@ -67,7 +67,7 @@ type importedLayer struct {
 }
 
 func (s *Service) importLayer(ctx context.Context, r io.Reader) (*importedLayer, error) {
-	rc, err := archive.DecompressStream(r)
+	rc, err := decompress.Stream(r)
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}

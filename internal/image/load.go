@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berth-engine/berth/internal/archive"
+	"github.com/berth-engine/berth/internal/archive/decompress"
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/jsonstream"
@@ -87,7 +87,7 @@ type loadedImage struct {
 }
 
 func (ld *loader) read(ctx context.Context, r io.Reader) error {
-	dr, err := archive.DecompressStream(r)
+	dr, err := decompress.Stream(r)
 	if err != nil {
 		return fmt.Errorf("load: %v: %w", err, errdefs.ErrInvalidArgument)
 	}

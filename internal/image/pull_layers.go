@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/berth-engine/berth/internal/archive"
+	"github.com/berth-engine/berth/internal/archive/decompress"
 	"github.com/berth-engine/berth/internal/content/local"
 	"github.com/containerd/errdefs"
 	digest "github.com/opencontainers/go-digest"
@@ -209,7 +209,7 @@ func (pl *puller) unpack(ctx context.Context, j *layerJob, res *layerResult) err
 // the uncompressed stream hashes to diffID. It returns the unpacked size
 // and the tar's length.
 func applyCompressed(ctx context.Context, s *Service, parent, chainID string, diffID digest.Digest, r io.Reader) (int64, int64, error) {
-	dr, err := archive.DecompressStream(r)
+	dr, err := decompress.Stream(r)
 	if err != nil {
 		return 0, 0, err
 	}

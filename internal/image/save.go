@@ -8,7 +8,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/berth-engine/berth/internal/archive"
+	"github.com/berth-engine/berth/internal/archive/decompress"
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	digest "github.com/opencontainers/go-digest"
@@ -209,7 +209,7 @@ func (s *Service) decompressed(ctx context.Context, d digest.Digest) (io.ReadClo
 	if err != nil {
 		return nil, err
 	}
-	dr, err := archive.DecompressStream(f)
+	dr, err := decompress.Stream(f)
 	if err != nil {
 		f.Close()
 		return nil, err

@@ -1,4 +1,8 @@
-package archive
+// Package decompress sniffs and undoes the compression of image layers and
+// archives: gzip, bzip2, xz (through the xz binary) and zstd. It is apart
+// from internal/archive so that the CLI, which extracts and writes plain
+// tar streams only, does not link (and initialise) the zstd decoder.
+package decompress
 
 import (
 	"bufio"
@@ -20,10 +24,10 @@ var (
 	magicZstd  = []byte{0x28, 0xb5, 0x2f, 0xfd}
 )
 
-// DecompressStream returns r decompressed according to its leading magic
+// Stream returns r decompressed according to its leading magic
 // bytes: gzip, bzip2, xz (through the xz binary), zstd, or r unchanged.
 // Closing the result releases decoder resources; it does not close r.
-func DecompressStream(r io.Reader) (io.ReadCloser, error) {
+func Stream(r io.Reader) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, err := br.Peek(len(magicXz))
 	if err != nil && !errors.Is(err, io.EOF) {
