@@ -31,7 +31,10 @@ func autoStart(ctx context.Context, host string) error {
 	if listening(sock) {
 		return nil
 	}
-	unlock, err := lockStart(filepath.Dir(sock))
+	// The lock lives in the data root: the daemon may mount a tmpfs on the
+	// socket's directory (its exec root), which would hide a lock file
+	// there from the next CLI.
+	unlock, err := lockStart(defaultDataRoot)
 	if err != nil {
 		return nil // cannot manage the daemon (not root?): let the connection error speak
 	}
