@@ -3,11 +3,13 @@ package cgroup
 import (
 	"os"
 	"testing"
+
+	"github.com/berth-engine/berth/internal/testutil"
 )
 
 func TestBlockScheduler(t *testing.T) {
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
+	testutil.WriteFiles(t, root, map[string]string{
 		"disk/queue/scheduler": "none [mq-deadline] kyber bfq\n",
 		"disk/part/dev":        "254:1\n",
 		"loop/queue/scheduler": "[bfq] none\n",

@@ -39,8 +39,18 @@ func Load(path string) Cgroup {
 	return Cgroup{path: path, v2: Unified(), root: Root}
 }
 
+// At returns the cgroup at path in a cgroupfs mounted at root, of the given
+// version (Load is At(Root, path, Unified())). Tests use it with fake trees.
+func At(root, path string, v2 bool) Cgroup {
+	return Cgroup{path: path, v2: v2, root: root}
+}
+
 // V2 reports whether c lives in the unified hierarchy.
 func (c Cgroup) V2() bool { return c.v2 }
+
+// File is the path of a control file; on v1 controller names the
+// hierarchy, on v2 it is ignored.
+func (c Cgroup) File(controller, name string) string { return c.file(controller, name) }
 
 // file is the path of a control file; on v1 controller names the hierarchy.
 func (c Cgroup) file(controller, name string) string {

@@ -39,7 +39,7 @@ func parseProcStat(data []byte) (uint64, error) {
 			}
 			ticks += n
 		}
-		return ticks * nsPerTick, nil
+		return ticks * NsPerTick, nil
 	}
 	return 0, fmt.Errorf("/proc/stat has no cpu line")
 }

@@ -28,10 +28,10 @@ type OOMState struct {
 // OOM reads the cgroup's OOM counters. A missing cgroup is fs.ErrNotExist.
 func (c Cgroup) OOM() (OOMState, error) {
 	if c.v2 {
-		m, err := readKeyed(c.file("", "memory.events"))
+		m, err := ReadKeyed(c.file("", "memory.events"))
 		return OOMState{Kills: m["oom_kill"]}, err
 	}
-	m, err := readKeyed(c.file("memory", "memory.oom_control"))
+	m, err := ReadKeyed(c.file("memory", "memory.oom_control"))
 	return OOMState{Kills: m["oom_kill"], KillDisabled: m["oom_kill_disable"] == 1, UnderOOM: m["under_oom"] == 1}, err
 }
 

@@ -15,7 +15,7 @@ import (
 
 func TestOOMState(t *testing.T) {
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
+	testutil.WriteFiles(t, root, map[string]string{
 		"memory/b/v1/memory.oom_control": "oom_kill_disable 1\nunder_oom 1\noom_kill 0\n",
 		"b/v2/memory.events":             "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n",
 	})
@@ -147,7 +147,7 @@ func removeCgroup(t *testing.T, dir string) {
 // plain files: a modification wakes Wait.
 func TestNotifyOOMV2(t *testing.T) {
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{"b/c/memory.events": "oom 0\noom_kill 0\n"})
+	testutil.WriteFiles(t, root, map[string]string{"b/c/memory.events": "oom 0\noom_kill 0\n"})
 	c := Cgroup{path: "/b/c", root: root, v2: true}
 	n, err := c.NotifyOOM()
 	if err != nil {
@@ -157,7 +157,7 @@ func TestNotifyOOMV2(t *testing.T) {
 	if err := n.Wait(50 * time.Millisecond); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("wait before a change: %v", err)
 	}
-	writeFiles(t, root, map[string]string{"b/c/memory.events": "oom 1\noom_kill 1\n"})
+	testutil.WriteFiles(t, root, map[string]string{"b/c/memory.events": "oom 1\noom_kill 1\n"})
 	if err := n.Wait(5 * time.Second); err != nil {
 		t.Fatalf("no notification: %v", err)
 	}

@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// readUint reads a file holding one number; "max" reads as 0 and ok false
+// ReadUint reads a file holding one number; "max" reads as 0 and ok false
 // (no limit).
-func readUint(path string) (v uint64, ok bool, err error) {
+func ReadUint(path string) (v uint64, ok bool, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false, err
@@ -31,9 +31,9 @@ func readUint(path string) (v uint64, ok bool, err error) {
 	return v, true, nil
 }
 
-// readKeyed parses "key value" lines (memory.stat, cpu.stat, cpuacct.stat,
+// ReadKeyed parses "key value" lines (memory.stat, cpu.stat, cpuacct.stat,
 // memory.events, memory.oom_control) into a map; unparsable lines are skipped.
-func readKeyed(path string) (map[string]uint64, error) {
+func ReadKeyed(path string) (map[string]uint64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -56,8 +56,8 @@ func parseKeyed(data []byte) map[string]uint64 {
 	return m
 }
 
-// parseUints parses whitespace-separated numbers (cpuacct.usage_percpu).
-func parseUints(data []byte) []uint64 {
+// ParseUints parses whitespace-separated numbers (cpuacct.usage_percpu).
+func ParseUints(data []byte) []uint64 {
 	var out []uint64
 	for _, f := range strings.Fields(string(data)) {
 		if n, err := strconv.ParseUint(f, 10, 64); err == nil {

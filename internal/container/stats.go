@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/berth-engine/berth/internal/cgroup"
+	cgstats "github.com/berth-engine/berth/internal/cgroup/stats"
 	ctr "github.com/moby/moby/api/types/container"
 )
 
@@ -74,7 +75,7 @@ func (s *Service) sample(c *Container) *ctr.StatsResponse {
 	if !st.Running() || st.Pid == 0 {
 		return out
 	}
-	cs, err := cgroup.Load(s.cgroupPath(c)).Stats()
+	cs, err := cgstats.Read(cgroup.Load(s.cgroupPath(c)))
 	if err != nil {
 		if !cgroup.IsNotExist(err) {
 			s.log.Debug("read cgroup stats", "container", c.ID, "err", err)

@@ -126,3 +126,18 @@ func BusyboxRootfs(t testing.TB, dir string) string {
 	}
 	return root
 }
+
+// WriteFiles writes files (relative path → content) under dir, making the
+// directories they need.
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
