@@ -59,6 +59,15 @@ func newRoot(c *command.CLI, name string) *cobra.Command {
 	root.SetFlagErrorFunc(command.FlagErrorFunc)
 	root.AddCommand(topLevel(c, name)...)
 	system.Version = version.Version
+	// `berth --version` / `-v`, as `docker --version` prints it.
+	root.Version = version.Version
+	tmpl := "Berth version {{.Version}}"
+	if version.GitCommit != "" {
+		tmpl += ", build " + version.GitCommit
+	}
+	root.SetVersionTemplate(tmpl + "\n")
+	root.Flags().BoolP("version", "v", false, "Print version information and quit")
+	root.SetOut(c.Out)
 	polish(root)
 	return root
 }

@@ -109,3 +109,16 @@ func describe(cmd *cobra.Command) string {
 	}
 	return b.String()
 }
+
+func TestVersionFlag(t *testing.T) {
+	for _, flag := range []string{"--version", "-v"} {
+		c := command.New()
+		out := &bytes.Buffer{}
+		c.Out, c.Err = out, &bytes.Buffer{}
+		root := newRoot(c, commandName([]string{flag}))
+		root.SetArgs([]string{flag})
+		if code := exitCode(root.Execute(), c); code != 0 || !strings.HasPrefix(out.String(), "Berth version ") {
+			t.Errorf("%s: exit %d, %q", flag, code, out.String())
+		}
+	}
+}
