@@ -126,7 +126,8 @@ func TestAutoStartDaemon(t *testing.T) {
 	}
 	bin := daemon.Binary(t)
 	// /run on a disk, as on this project's VMs: the daemon puts its exec
-	// root on a tmpfs of its own (the autostart lock is in the data root).
+	// root on a tmpfs of its own (the autostart lock is in the data root),
+	// and takes it off when it stops with no container running.
 	runDir := t.TempDir()
 	script := `set -e
 mount --bind ` + runDir + ` /run && mount -t tmpfs none /var/lib
@@ -136,7 +137,9 @@ test "$(findmnt -n -o FSTYPE /run/berth)" = tmpfs
 test -f /var/lib/berth/autostart.lock
 pid=$(cat /run/berth/berth.pid 2>/dev/null || pgrep -f "^` + bin + `-daemon" | head -1)
 ` + bin + ` ps -a >/dev/null
-kill $pid; sleep 0.5
+kill $pid
+for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if findmnt -n /run/berth >/dev/null; then echo "exec root still mounted"; exit 1; fi # stopped with no container
 ip link del berth0 2>/dev/null || true
 nft delete table ip berth 2>/dev/null || true
 echo autostart-ok`

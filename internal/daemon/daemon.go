@@ -38,24 +38,22 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-// Version is the engine's version (internal/version, set at build time).
-var Version = version.Version
-
 // Daemon holds the running services.
 type Daemon struct {
-	cfg        Config
-	log        *slog.Logger
-	db         *metadata.DB
-	images     *image.Service
-	events     *events.Events
-	containers *container.Service
-	volumes    *volume.Service
-	network    *bridge.Network
-	nets       *manager.Manager
-	driver     string
-	started    time.Time
-	runc       runtimeVersion    // the default runtime
-	runtimes   map[string]string // runtimes containers may name → binary
+	cfg         Config
+	ownExecRoot bool // the exec root is on the daemon's own tmpfs (execroot.go)
+	log         *slog.Logger
+	db          *metadata.DB
+	images      *image.Service
+	events      *events.Events
+	containers  *container.Service
+	volumes     *volume.Service
+	network     *bridge.Network
+	nets        *manager.Manager
+	driver      string
+	started     time.Time
+	runc        runtimeVersion    // the default runtime
+	runtimes    map[string]string // runtimes containers may name → binary
 }
 
 // Run starts the daemon and serves until ctx is cancelled. Containers keep
@@ -103,7 +101,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	}
 	// After the data root's lock: a second daemon must not cover the
 	// first one's exec root.
-	mountExecRoot(cfg.ExecRoot, log)
+	d.ownExecRoot = mountExecRoot(cfg.ExecRoot, log)
 	cs, err := local.New(filepath.Join(cfg.DataRoot, "content"))
 	if err != nil {
 		return nil, err
@@ -113,7 +111,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 		return nil, err
 	}
 	d.driver = sn.Name()
-	rc, err := registry.New(registry.Config{Insecure: cfg.InsecureRegistries, UserAgent: "berth/" + Version, CertsDir: cfg.RegistryCertsDir})
+	rc, err := registry.New(registry.Config{Insecure: cfg.InsecureRegistries, UserAgent: "berth/" + version.Version, CertsDir: cfg.RegistryCertsDir})
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +195,7 @@ func tableName(bridgeName string) string {
 }
 
 func (d *Daemon) serve(ctx context.Context) error {
-	srv := server.New(d.log, Version,
+	srv := server.New(d.log, version.Version,
 		sysrouter.Routes(d),
 		sysrouter.EventsRoutes(d.events),
 		ctrrouter.Routes(d.containers, func(ctx context.Context, ref string) (string, bool) {
@@ -312,6 +310,10 @@ func (d *Daemon) close() {
 	}
 	if d.containers != nil {
 		d.containers.Close(context.Background())
+	}
+	// Before the data root's lock goes: the next daemon may mount its own.
+	if d.ownExecRoot {
+		unmountExecRoot(d.cfg.ExecRoot, d.log)
 	}
 	if d.db != nil {
 		_ = d.db.Close()

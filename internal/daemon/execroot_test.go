@@ -43,37 +43,77 @@ func diskDir(t *testing.T) string {
 	return dir
 }
 
+// shimSocket listens on dir/s/name as a shim would.
+func shimSocket(t *testing.T, dir, name string) *net.UnixListener {
+	t.Helper()
+	sock := filepath.Join(dir, "s", name)
+	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.(*net.UnixListener)
+}
+
 func TestMountExecRoot(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	t.Run("on disk, empty", func(t *testing.T) {
 		dir := diskDir(t)
-		mountExecRoot(dir, log)
-		if !execRootFS(dir) || mountsAt(t, dir) != 1 {
+		if !mountExecRoot(dir, log) || !execRootFS(dir) || mountsAt(t, dir) != 1 {
 			t.Fatalf("want one tmpfs on %s", dir)
 		}
 		// A second daemon start keeps the tmpfs, and what is in it.
 		if err := os.WriteFile(filepath.Join(dir, "state"), nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		mountExecRoot(dir, log)
+		if !mountExecRoot(dir, log) {
+			t.Fatal("the tmpfs from before is not recognised as the daemon's")
+		}
 		if n := mountsAt(t, dir); n != 1 {
 			t.Fatalf("%d mounts stacked on %s", n, dir)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "state")); err != nil {
 			t.Fatal(err)
 		}
+		// A daemon stopping while a container runs keeps it; the last one
+		// to stop takes it off, with the mounts under it.
+		l := shimSocket(t, dir, "live.sock")
+		unmountExecRoot(dir, log)
+		if !execRootFS(dir) {
+			t.Fatal("the tmpfs went while a shim answered")
+		}
+		_ = l.Close()
+		ctx := filepath.Join(dir, "build-contexts")
+		if err := os.Mkdir(ctx, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Mount("tmpfs", ctx, "tmpfs", 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		unmountExecRoot(dir, log)
+		if n := mountsAt(t, dir); n != 0 || len(mountsUnder(dir)) != 0 {
+			t.Fatalf("%d mounts left on %s, %v under it", n, dir, mountsUnder(dir))
+		}
+	})
+	t.Run("a tmpfs of the system's", func(t *testing.T) {
+		dir := diskDir(t)
+		if err := unix.Mount("tmpfs", dir, "tmpfs", 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if mountExecRoot(dir, log) {
+			t.Fatal("a tmpfs the daemon did not mount taken for its own")
+		}
+		unmountExecRoot(dir, log)
+		if mountsAt(t, dir) != 1 {
+			t.Fatal("a tmpfs the daemon did not mount was taken off")
+		}
 	})
 	t.Run("stale shim socket", func(t *testing.T) {
 		dir := diskDir(t)
-		sock := filepath.Join(dir, "s", "dead.sock")
-		if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("unix", sock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.(*net.UnixListener).SetUnlinkOnClose(false)
+		l := shimSocket(t, dir, "dead.sock")
+		l.SetUnlinkOnClose(false)
 		_ = l.Close() // the file stays, nobody answers
 		mountExecRoot(dir, log)
 		if !execRootFS(dir) {
@@ -82,15 +122,7 @@ func TestMountExecRoot(t *testing.T) {
 	})
 	t.Run("live shim", func(t *testing.T) {
 		dir := diskDir(t)
-		sock := filepath.Join(dir, "s", "live.sock")
-		if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("unix", sock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
+		defer shimSocket(t, dir, "live.sock").Close()
 		mountExecRoot(dir, log)
 		if execRootFS(dir) {
 			t.Fatal("a running container's exec root was covered")

@@ -20,10 +20,10 @@ func (d *Daemon) Version(context.Context) system.VersionResponse {
 	kernel := kernelVersion()
 	return system.VersionResponse{
 		Platform: system.PlatformInfo{Name: "Berth Engine"},
-		Version:  Version, APIVersion: server.APIVersion, MinAPIVersion: server.MinAPIVersion,
+		Version:  version.Version, APIVersion: server.APIVersion, MinAPIVersion: server.MinAPIVersion,
 		Os: goruntime.GOOS, Arch: goruntime.GOARCH, GoVersion: goruntime.Version(), KernelVersion: kernel,
 		Components: []system.ComponentVersion{
-			{Name: "Engine", Version: Version, Details: map[string]string{
+			{Name: "Engine", Version: version.Version, Details: map[string]string{
 				"ApiVersion": server.APIVersion, "MinAPIVersion": server.MinAPIVersion, "Os": goruntime.GOOS,
 				"Arch": goruntime.GOARCH, "GoVersion": goruntime.Version(), "KernelVersion": kernel,
 				"GitCommit": version.GitCommit, "BuildTime": version.BuildTime, "Experimental": "false",
@@ -79,7 +79,7 @@ func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 		Driver: d.driver, DockerRootDir: d.cfg.DataRoot, Name: host,
 		KernelVersion: kernelVersion(), OperatingSystem: osName(), OSType: "linux",
 		Architecture: machine(), NCPU: goruntime.NumCPU(), MemTotal: int64(si.Totalram) * int64(si.Unit),
-		ServerVersion: Version, LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
+		ServerVersion: version.Version, LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
 		CgroupVersion: cgroupVersion(), DefaultRuntime: d.cfg.DefaultRuntime,
 		SecurityOptions:    []string{"name=seccomp,profile=builtin"},
 		Swarm:              swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive},
