@@ -50,10 +50,7 @@ func (c Cgroup) V2() bool { return c.v2 }
 
 // File is the path of a control file; on v1 controller names the
 // hierarchy, on v2 it is ignored.
-func (c Cgroup) File(controller, name string) string { return c.file(controller, name) }
-
-// file is the path of a control file; on v1 controller names the hierarchy.
-func (c Cgroup) file(controller, name string) string {
+func (c Cgroup) File(controller, name string) string {
 	if c.v2 {
 		return filepath.Join(c.root, c.path, name)
 	}

@@ -24,11 +24,11 @@ func (c Cgroup) WorkingSet() (uint64, error) {
 	if c.v2 {
 		usageFile, inactive = "memory.current", "inactive_file"
 	}
-	usage, _, err := ReadUint(c.file("memory", usageFile))
+	usage, _, err := ReadUint(c.File("memory", usageFile))
 	if err != nil {
 		return 0, err
 	}
-	st, _ := ReadKeyed(c.file("memory", statFile))
+	st, _ := ReadKeyed(c.File("memory", statFile))
 	if v := st[inactive]; v < usage {
 		return usage - v, nil
 	}

@@ -28,10 +28,10 @@ type OOMState struct {
 // OOM reads the cgroup's OOM counters. A missing cgroup is fs.ErrNotExist.
 func (c Cgroup) OOM() (OOMState, error) {
 	if c.v2 {
-		m, err := ReadKeyed(c.file("", "memory.events"))
+		m, err := ReadKeyed(c.File("", "memory.events"))
 		return OOMState{Kills: m["oom_kill"]}, err
 	}
-	m, err := ReadKeyed(c.file("memory", "memory.oom_control"))
+	m, err := ReadKeyed(c.File("memory", "memory.oom_control"))
 	return OOMState{Kills: m["oom_kill"], KillDisabled: m["oom_kill_disable"] == 1, UnderOOM: m["under_oom"] == 1}, err
 }
 
@@ -59,7 +59,7 @@ func (c Cgroup) NotifyOOM() (*OOMNotifier, error) {
 }
 
 func (c Cgroup) notifyV1() (*OOMNotifier, error) {
-	ctl, err := os.Open(c.file("memory", "memory.oom_control"))
+	ctl, err := os.Open(c.File("memory", "memory.oom_control"))
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (c Cgroup) notifyV1() (*OOMNotifier, error) {
 	}
 	n := &OOMNotifier{f: os.NewFile(uintptr(efd), "oom-eventfd"), ctl: ctl}
 	reg := strconv.Itoa(efd) + " " + strconv.Itoa(int(ctl.Fd()))
-	if err := os.WriteFile(c.file("memory", "cgroup.event_control"), []byte(reg), 0); err != nil {
+	if err := os.WriteFile(c.File("memory", "cgroup.event_control"), []byte(reg), 0); err != nil {
 		n.Close()
 		return nil, fmt.Errorf("register oom notification: %w", err)
 	}
@@ -83,9 +83,9 @@ func (c Cgroup) notifyV2() (*OOMNotifier, error) {
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
 	n := &OOMNotifier{f: os.NewFile(uintptr(fd), "oom-inotify")}
-	if _, err := unix.InotifyAddWatch(fd, c.file("", "memory.events"), unix.IN_MODIFY); err != nil {
+	if _, err := unix.InotifyAddWatch(fd, c.File("", "memory.events"), unix.IN_MODIFY); err != nil {
 		n.Close()
-		return nil, fmt.Errorf("watch memory.events: %w", &os.PathError{Op: "inotify_add_watch", Path: c.file("", "memory.events"), Err: err})
+		return nil, fmt.Errorf("watch memory.events: %w", &os.PathError{Op: "inotify_add_watch", Path: c.File("", "memory.events"), Err: err})
 	}
 	return n, nil
 }

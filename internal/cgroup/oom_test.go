@@ -119,7 +119,7 @@ func tempMemoryCgroup(t *testing.T, disableKiller bool) Cgroup {
 // startIn runs busybox applet args in c; the process is killed at cleanup.
 func startIn(t *testing.T, c Cgroup, busybox string, args ...string) *exec.Cmd {
 	t.Helper()
-	procs := c.file("memory", "cgroup.procs")
+	procs := c.File("memory", "cgroup.procs")
 	cmd := exec.Command(busybox, "sh", "-c", `echo $$ > "$0" && exec "$@"`, procs, busybox)
 	cmd.Args = append(cmd.Args, args...)
 	if err := cmd.Start(); err != nil {

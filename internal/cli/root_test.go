@@ -122,3 +122,12 @@ func TestVersionFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonMissing: without berth-daemon beside berth (the test binary
+// has none), `berth daemon` says so instead of failing obscurely.
+func TestDaemonMissing(t *testing.T) {
+	code, stderr := execute(t, "daemon", "--data-root", "/nonexistent")
+	if code != 1 || !strings.Contains(stderr, "berth-daemon, is not installed next to") {
+		t.Fatalf("exit %d, %q", code, stderr)
+	}
+}
