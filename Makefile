@@ -3,7 +3,8 @@ SHELL    := /bin/bash
 GO       ?= go
 BIN      := bin/berth
 PKGS     := ./...
-APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates docker-registry skopeo curl python3 wrk docker-compose git crun debootstrap
+APT_DEPS := bc runc busybox-static iproute2 nftables util-linux bsdutils procps tar gzip xz-utils bzip2 file ca-certificates docker-registry skopeo curl python3 wrk docker-compose git crun debootstrap \
+            build-essential pkgconf libseccomp-dev libcap-dev gperf dpkg-dev
 VERSION  ?= 0.1.0
 COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null)$(shell git diff --quiet 2>/dev/null || echo -dirty)
 BUILT    := $(shell date -u +'%Y-%m-%dT%H:%M:%SZ')
@@ -21,11 +22,15 @@ deps: ## install the system packages Berth and its tests need (Debian, root)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
 	fi
 
-build: ## build the CLI bin/berth, the engine bin/berth-daemon, the shim bin/berth-shim and the compose plugin bin/berth-compose
+build: ## build the CLI bin/berth, the engine bin/berth-daemon, the shim bin/berth-shim, the compose plugin bin/berth-compose and the runtime bin/berth-crun
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/berth
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-daemon ./cmd/berth-daemon
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-shim ./cmd/berth-shim
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)-compose ./cmd/berth-compose
+	@# crun from the installed package's Debian source, static and without
+	@# systemd: a third of the exec cost (scripts/build-crun.sh); rebuilt only
+	@# when that package's version changes.
+	scripts/build-crun.sh $(BIN)-crun
 
 test: deps build lint test-unit integration ## everything CI runs
 

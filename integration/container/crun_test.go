@@ -3,6 +3,7 @@ package container
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,6 +60,17 @@ func TestCrunRuntime(t *testing.T) {
 	if rts := mustDocker(t, docker, "info", "-f", "{{range $k, $v := .Runtimes}}{{$k}} {{end}}"); rts != "crun runc" {
 		t.Errorf("runtimes %q", rts)
 	}
+	// Berth's own static build of crun (`make build`) runs when it sits
+	// beside the binaries, as it does in CI; else the system's crun.
+	want, _ := exec.LookPath("crun")
+	if ours := filepath.Join(filepath.Dir(d.Binary), "berth-crun"); exists(ours) {
+		want = ours
+	} else if os.Getenv("CI") != "" {
+		t.Errorf("no %s in CI (make build builds it)", ours)
+	}
+	if p := mustDocker(t, docker, "info", "-f", "{{(index .Runtimes \"crun\").Path}}"); p != want {
+		t.Errorf("crun is %q, want %q", p, want)
+	}
 	if out, _, code := run("piped\n", "run", "-i", "--rm", "busybox", "cat"); code != 0 || out != "piped\n" {
 		t.Errorf("stdin: %q %d", out, code)
 	}
@@ -105,4 +117,9 @@ func TestCrunRuntime(t *testing.T) {
 func unifiedMounted() bool {
 	data, err := os.ReadFile("/proc/self/mountinfo")
 	return err == nil && strings.Contains(string(data), " /sys/fs/cgroup/unified ")
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

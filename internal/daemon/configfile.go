@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/containerd/errdefs"
@@ -101,12 +100,13 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-// preferredRuntime is the default OCI runtime: crun where it is installed,
-// as Podman chooses, else runc. crun starts a container in a third of
-// runc's time (no Go runtime to start, no re-exec of a 9 MB binary);
-// docs/architecture.md has the figures.
+// preferredRuntime is the default OCI runtime: crun where it is installed
+// (Berth's own build of it, or the system's), as Podman chooses, else runc.
+// crun starts a container in a third of runc's time (no Go runtime to
+// start, no re-exec of a 9 MB binary); docs/architecture.md has the figures.
 func preferredRuntime() string {
-	if _, err := exec.LookPath("crun"); err == nil {
+	self, _ := os.Executable()
+	if _, err := lookRuntime(self, "crun"); err == nil {
 		return "crun"
 	}
 	return "runc"

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -140,16 +139,16 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 			log.Info("turned on cgroup favordynmods for faster container starts", "mount", mnt)
 		}
 	}
-	runtimePath, err := exec.LookPath(cfg.DefaultRuntime)
-	if err != nil {
-		return nil, fmt.Errorf("OCI runtime %q: %w", cfg.DefaultRuntime, err)
-	}
-	d.runc = probeRuntime(runtimePath)
-	d.runtimes = knownRuntimes(cfg.DefaultRuntime, runtimePath)
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
+	runtimePath, err := lookRuntime(self, cfg.DefaultRuntime)
+	if err != nil {
+		return nil, fmt.Errorf("OCI runtime %q: %w", cfg.DefaultRuntime, err)
+	}
+	d.runc = probeRuntime(runtimePath)
+	d.runtimes = knownRuntimes(self, cfg.DefaultRuntime, runtimePath)
 	if d.volumes, err = volume.New(d.db, filepath.Join(cfg.DataRoot, "volumes"), d.volumeUsers, volume.WithEvents(d.events)); err != nil {
 		return nil, err
 	}

@@ -133,13 +133,13 @@ func cgroupVersion() string {
 
 // knownRuntimes are the OCI runtimes containers may name (`run --runtime`):
 // the default, and runc and crun where they are installed.
-func knownRuntimes(def, defPath string) map[string]string {
+func knownRuntimes(self, def, defPath string) map[string]string {
 	rts := map[string]string{def: defPath}
 	for _, name := range []string{"runc", "crun"} {
 		if _, ok := rts[name]; ok {
 			continue
 		}
-		if p, err := exec.LookPath(name); err == nil {
+		if p, err := lookRuntime(self, name); err == nil {
 			rts[name] = p
 		}
 	}

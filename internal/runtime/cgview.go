@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,7 +22,7 @@ const unifiedMount = "/sys/fs/cgroup/unified"
 // v1 controllers alone, which is all Berth asks of it there (runc, too, uses
 // only the v1 controllers for resources on such a host).
 func HidesUnified(path string) bool {
-	return strings.HasPrefix(filepath.Base(path), "crun") && hybridWithControllers()
+	return IsCrun(path) && hybridWithControllers()
 }
 
 func hybridWithControllers() bool {

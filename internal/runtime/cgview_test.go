@@ -47,8 +47,10 @@ func TestHidesUnified(t *testing.T) {
 	if HidesUnified("/usr/bin/runc") {
 		t.Error("runc needs no hidden cgroup2 mount")
 	}
-	if got, want := HidesUnified("/usr/bin/crun"), hybridWithControllers(); got != want {
-		t.Errorf("crun: %v, want %v (hybrid host with cgroup2 controllers)", got, want)
+	for _, crun := range []string{"/usr/bin/crun", "/opt/berth/bin/berth-crun"} {
+		if got, want := HidesUnified(crun), hybridWithControllers(); got != want {
+			t.Errorf("%s: %v, want %v (hybrid host with cgroup2 controllers)", crun, got, want)
+		}
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,7 +21,7 @@ const sealedSeals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | u
 // a bind mount, a copy and a second dynamic link, about 3 ms of a 15 ms
 // start, paid by create, start and delete alike. runc 1.1 gains nothing.
 func WantsSealedCopy(path string) bool {
-	return strings.HasPrefix(filepath.Base(path), "crun")
+	return IsCrun(path)
 }
 
 // SealedCopy copies the binary at path into a memfd sealed against any

@@ -56,9 +56,13 @@ func TestKeepRuntimeFdRefusesUnsealed(t *testing.T) {
 }
 
 func TestWantsSealedCopy(t *testing.T) {
-	for path, want := range map[string]bool{"/usr/bin/crun": true, "crun": true, "/usr/sbin/runc": false, "/opt/crun-1.9/crun": true} {
+	for path, want := range map[string]bool{"/usr/bin/crun": true, "crun": true, "/usr/sbin/runc": false, "/opt/crun-1.9/crun": true,
+		"/opt/berth/bin/berth-crun": true, "/opt/berth/bin/berth-daemon": false, "/usr/local/bin/runc-crun-wrapper": false} {
 		if got := WantsSealedCopy(path); got != want {
 			t.Errorf("%s: %v", path, got)
+		}
+		if got := IsCrun(path); got != want {
+			t.Errorf("IsCrun(%s): %v", path, got)
 		}
 	}
 }

@@ -147,7 +147,7 @@ func startByFifo(root, id string) error {
 // before crun itself does, so the shim (its subreaper) would never see that
 // exit; after `create` the init waits for `start`, and crun has exited.
 func createStarts(path string) bool {
-	return strings.HasPrefix(filepath.Base(path), "crun")
+	return runtime.IsCrun(path)
 }
 
 // runtimeCmd runs the OCI runtime; args may start with global flags.
