@@ -11,14 +11,15 @@ import (
 	"time"
 
 	"github.com/berth-engine/berth/internal/server/httputil"
+	"github.com/berth-engine/berth/internal/version"
 	"github.com/containerd/errdefs"
 )
 
 // API versions served: requests under /v<MinAPIVersion>… /v<APIVersion>
 // and unversioned ones (treated as APIVersion).
 const (
-	APIVersion    = "1.47"
-	MinAPIVersion = "1.24"
+	APIVersion    = version.APIVersion
+	MinAPIVersion = version.MinAPIVersion
 )
 
 type route struct {

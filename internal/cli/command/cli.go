@@ -50,7 +50,8 @@ func NewWithClient(c APIClient, out, errOut io.Writer) *CLI {
 }
 
 // Client returns the API client, connecting (and starting a daemon when
-// allowed) on first use. The API version is negotiated with the daemon.
+// allowed) on first use. It speaks Berth's API version, or the daemon's
+// when that is older (newClient).
 func (c *CLI) Client(ctx context.Context) (APIClient, error) {
 	c.once.Do(func() {
 		if c.AutoStart != nil {
@@ -58,7 +59,7 @@ func (c *CLI) Client(ctx context.Context) (APIClient, error) {
 				return
 			}
 		}
-		c.client, c.err = client.New(client.WithHost(c.Host), client.WithAPIVersionNegotiation())
+		c.client, c.err = newClient(c.Host)
 	})
 	return c.client, c.err
 }
