@@ -25,10 +25,10 @@ func NewComposeCommand(c *command.CLI) *cobra.Command {
 	var po projectOptions
 	cmd := &cobra.Command{Use: "compose [OPTIONS] COMMAND", Short: "Define and run multi-container applications", Args: command.NoArgs}
 	fs := cmd.Flags() // before the subcommand, as in docker compose (logs -f is --follow)
-	fs.StringArrayVarP(&po.files, "file", "f", nil, "Compose configuration files")
+	command.StringListVarP(fs, &po.files, "file", "f", "Compose configuration files")
 	fs.StringVarP(&po.name, "project-name", "p", "", "Project name")
-	fs.StringArrayVar(&po.profiles, "profile", nil, "Specify a profile to enable")
-	fs.StringArrayVar(&po.envFiles, "env-file", nil, "Specify an alternate environment file")
+	command.StringListVar(fs, &po.profiles, "profile", "Specify a profile to enable")
+	command.StringListVar(fs, &po.envFiles, "env-file", "Specify an alternate environment file")
 	fs.StringVar(&po.projectDir, "project-directory", "", "Specify an alternate working directory")
 	cmd.AddCommand(newConfigCommand(c, &po), newUpCommand(c, &po), newDownCommand(c, &po), newPsCommand(c, &po),
 		newLogsCommand(c, &po), newBuildCommand(c, &po), newPullCommand(c, &po), newPushCommand(c, &po),

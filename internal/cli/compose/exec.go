@@ -41,7 +41,7 @@ func newExecCommand(c *command.CLI, po *projectOptions) *cobra.Command {
 	fs.BoolVarP(&o.Detach, "detach", "d", false, "Detached mode: Run command in the background")
 	fs.StringVarP(&o.User, "user", "u", "", "Run the command as this user")
 	fs.StringVarP(&o.WorkingDir, "workdir", "w", "", "Path to workdir directory for this command")
-	fs.StringArrayVarP(&o.Env, "env", "e", nil, "Set environment variables")
+	command.StringListVarP(fs, &o.Env, "env", "e", "Set environment variables")
 	fs.IntVar(&o.Index, "index", 0, "Index of the container if service has multiple replicas")
 	fs.BoolVar(&o.Privileged, "privileged", false, "Give extended privileges to the process")
 	fs.BoolVarP(&noTTY, "no-TTY", "T", false, "Disable pseudo-TTY allocation. By default a TTY is allocated when stdin is a terminal")

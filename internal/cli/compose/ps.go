@@ -43,7 +43,7 @@ func newPsCommand(c *command.CLI, po *projectOptions) *cobra.Command {
 	fs.BoolVar(&o.orphans, "orphans", true, "Include orphaned services (not declared by project)")
 	fs.StringVar(&o.format, "format", "table", "Format the output: table or json")
 	fs.StringVar(&o.filter, "filter", "", "Filter services by a property (supported filters: status)")
-	fs.StringArrayVar(&o.status, "status", nil, "Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]")
+	command.StringListVar(fs, &o.status, "status", "Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]")
 	return cmd
 }
 

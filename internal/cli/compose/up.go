@@ -52,7 +52,7 @@ func newUpCommand(c *command.CLI, po *projectOptions) *cobra.Command {
 	fs.BoolVar(&o.forceRecreate, "force-recreate", false, "Recreate containers even if their configuration and image haven't changed")
 	fs.BoolVar(&o.noRecreate, "no-recreate", false, "If containers already exist, don't recreate them")
 	fs.BoolVar(&o.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
-	fs.StringArrayVar(&o.scale, "scale", nil, "Scale SERVICE to NUM instances (SERVICE=NUM)")
+	command.StringListVar(fs, &o.scale, "scale", "Scale SERVICE to NUM instances (SERVICE=NUM)")
 	fs.BoolVar(&o.noRollback, "no-rollback", false, "Keep what a failed up created (by default it is removed)")
 	fs.BoolVar(&o.noStart, "no-start", false, "Don't start the services after creating them")
 	fs.BoolVar(&o.noDeps, "no-deps", false, "Don't start linked services")

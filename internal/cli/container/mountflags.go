@@ -21,9 +21,9 @@ type mountOptions struct {
 }
 
 func addMountFlags(fs *pflag.FlagSet, o *mountOptions) {
-	fs.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume")
-	fs.StringArrayVar(&o.mounts, "mount", nil, "Attach a filesystem mount to the container")
-	fs.StringArrayVar(&o.volumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s)")
+	command.StringListVarP(fs, &o.volumes, "volume", "v", "Bind mount a volume")
+	command.StringListVar(fs, &o.mounts, "mount", "Attach a filesystem mount to the container")
+	command.StringListVar(fs, &o.volumesFrom, "volumes-from", "Mount volumes from the specified container(s)")
 }
 
 // apply puts the mount flags into hc; -v entries go to Binds as given (the

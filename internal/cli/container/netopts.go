@@ -21,15 +21,15 @@ type netOptions struct {
 }
 
 func addNetFlags(fs *pflag.FlagSet, o *netOptions) {
-	fs.StringArrayVarP(&o.publish, "publish", "p", nil, "Publish a container's port(s) to the host")
+	command.StringListVarP(fs, &o.publish, "publish", "p", "Publish a container's port(s) to the host")
 	fs.BoolVarP(&o.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
-	fs.StringArrayVar(&o.expose, "expose", nil, "Expose a port or a range of ports")
-	fs.StringArrayVar(&o.dns, "dns", nil, "Set custom DNS servers")
-	fs.StringArrayVar(&o.dnsSearch, "dns-search", nil, "Set custom DNS search domains")
-	fs.StringArrayVar(&o.dnsOption, "dns-option", nil, "Set DNS options")
-	fs.StringArrayVar(&o.hosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
-	fs.StringArrayVar(&o.aliases, "network-alias", nil, "Add network-scoped alias for the container")
-	fs.StringArrayVar(&o.links, "link", nil, "Add link to another container")
+	command.StringListVar(fs, &o.expose, "expose", "Expose a port or a range of ports")
+	command.StringListVar(fs, &o.dns, "dns", "Set custom DNS servers")
+	command.StringListVar(fs, &o.dnsSearch, "dns-search", "Set custom DNS search domains")
+	command.StringListVar(fs, &o.dnsOption, "dns-option", "Set DNS options")
+	command.StringListVar(fs, &o.hosts, "add-host", "Add a custom host-to-IP mapping (host:ip)")
+	command.StringListVar(fs, &o.aliases, "network-alias", "Add network-scoped alias for the container")
+	command.StringListVar(fs, &o.links, "link", "Add link to another container")
 	fs.StringVar(&o.domainname, "domainname", "", "Container NIS domain name")
 	fs.StringVar(&o.mac, "mac-address", "", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
 	fs.StringVar(&o.ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")

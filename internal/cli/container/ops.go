@@ -163,7 +163,7 @@ func newPruneCommand(c *command.CLI) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, "Provide filter values (e.g. \"until=<timestamp>\")")
+	command.StringListVar(cmd.Flags(), &filters, "filter", "Provide filter values (e.g. \"until=<timestamp>\")")
 	return cmd
 }
 

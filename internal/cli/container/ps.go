@@ -39,7 +39,7 @@ func newPsCommand(c *command.CLI) *cobra.Command {
 	fs.BoolVarP(&o.size, "size", "s", false, "Display total file sizes")
 	fs.IntVarP(&o.last, "last", "n", -1, "Show n last created containers (includes all states)")
 	fs.StringVar(&o.format, "format", "", formatHelp)
-	fs.StringArrayVarP(&o.filters, "filter", "f", nil, "Filter output based on conditions provided")
+	command.StringListVarP(fs, &o.filters, "filter", "f", "Filter output based on conditions provided")
 	return cmd
 }
 

@@ -50,7 +50,7 @@ func NewCommand(run RunFunc) *cobra.Command {
 func addFlags(fs *pflag.FlagSet, cfg *engine.Config, debug *bool) {
 	fs.StringVar(&cfg.DataRoot, "data-root", engine.DefaultDataRoot, "Root directory of persistent Berth state")
 	fs.StringVar(&cfg.ExecRoot, "exec-root", engine.DefaultExecRoot, "Root directory for execution state files")
-	fs.StringArrayVarP(&cfg.Hosts, "host", "H", nil, "Daemon socket(s) to connect to")
+	command.StringListVarP(fs, &cfg.Hosts, "host", "H", "Daemon socket(s) to connect to")
 	fs.StringVarP(&cfg.Pidfile, "pidfile", "p", "", "Path to use for daemon PID file")
 	fs.StringVar(&cfg.ConfigFile, "config-file", engine.DefaultConfigFile, "Daemon configuration file")
 	fs.StringVarP(&cfg.LogLevel, "log-level", "l", "info", `Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")`)
@@ -62,7 +62,7 @@ func addFlags(fs *pflag.FlagSet, cfg *engine.Config, debug *bool) {
 	fs.StringVar(&cfg.FixedCIDRv6, "fixed-cidr-v6", "", "IPv6 subnet for the default bridge network")
 	fs.StringVar(&cfg.CgroupParent, "cgroup-parent", "", "Set parent cgroup for all containers")
 	fs.StringVarP(&cfg.StorageDriver, "storage-driver", "s", "", "Storage driver to use")
-	fs.StringArrayVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Enable insecure registry communication")
+	command.StringListVar(fs, &cfg.InsecureRegistries, "insecure-registry", "Enable insecure registry communication")
 	fs.StringVar(&cfg.RegistryCertsDir, "registry-certs-dir", "", "Directory of per-registry certificates, <dir>/<host:port>/ca.crt (default \""+engine.DefaultRegistryCertsDir+"\")")
 }
 

@@ -46,10 +46,10 @@ func newBuildCommand(c *command.CLI) *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringArrayVarP(&o.tags, "tag", "t", nil, "Name and optionally a tag in the \"name:tag\" format")
+	command.StringListVarP(fs, &o.tags, "tag", "t", "Name and optionally a tag in the \"name:tag\" format")
 	fs.StringVarP(&o.file, "file", "f", "", "Name of the Dockerfile (default: \"PATH/Dockerfile\")")
-	fs.StringArrayVar(&o.buildArgs, "build-arg", nil, "Set build-time variables")
-	fs.StringArrayVar(&o.labels, "label", nil, "Set metadata for an image")
+	command.StringListVar(fs, &o.buildArgs, "build-arg", "Set build-time variables")
+	command.StringListVar(fs, &o.labels, "label", "Set metadata for an image")
 	fs.BoolVar(&o.noCache, "no-cache", false, "Do not use cache when building the image")
 	fs.StringVar(&o.target, "target", "", "Set the target build stage to build")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
@@ -59,7 +59,7 @@ func newBuildCommand(c *command.CLI) *cobra.Command {
 	fs.StringSliceVar(&o.cacheFrom, "cache-from", nil, "Images to consider as cache sources")
 	fs.StringVar(&o.platform, "platform", os.Getenv("DOCKER_DEFAULT_PLATFORM"), "Set platform if server is multi-platform capable")
 	fs.BoolVar(&o.pull, "pull", false, "Always attempt to pull a newer version of the image")
-	fs.StringArrayVar(&o.secrets, "secret", nil, "Secret to expose to the build (format: \"id=mysecret[,src=/local/secret|,env=VAR]\")")
+	command.StringListVar(fs, &o.secrets, "secret", "Secret to expose to the build (format: \"id=mysecret[,src=/local/secret|,env=VAR]\")")
 	return cmd
 }
 

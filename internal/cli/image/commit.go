@@ -39,7 +39,7 @@ func newCommitCommand(c *command.CLI) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVarP(&o.author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
 	fs.StringVarP(&o.message, "message", "m", "", "Commit message")
-	fs.StringArrayVarP(&o.changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
+	command.StringListVarP(fs, &o.changes, "change", "c", "Apply Dockerfile instruction to the created image")
 	fs.BoolVarP(&o.pause, "pause", "p", true, "Pause container during commit")
 	return cmd
 }

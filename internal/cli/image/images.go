@@ -35,7 +35,7 @@ func newImagesCommand(c *command.CLI) *cobra.Command {
 	fs.BoolVar(&o.noTrunc, "no-trunc", false, "Don't truncate output")
 	fs.BoolVar(&o.digests, "digests", false, "Show digests")
 	fs.StringVar(&o.format, "format", "", "Format output using a custom template")
-	fs.StringArrayVarP(&o.filters, "filter", "f", nil, "Filter output based on conditions provided")
+	command.StringListVarP(fs, &o.filters, "filter", "f", "Filter output based on conditions provided")
 	return cmd
 }
 

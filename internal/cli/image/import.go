@@ -29,7 +29,7 @@ func newImportCommand(c *command.CLI) *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringArrayVarP(&o.changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
+	command.StringListVarP(fs, &o.changes, "change", "c", "Apply Dockerfile instruction to the created image")
 	fs.StringVarP(&o.message, "message", "m", "", "Set commit message for imported image")
 	fs.StringVar(&o.platform, "platform", "", "Set platform if server is multi-platform capable")
 	return cmd

@@ -35,7 +35,7 @@ func newPruneCommand(c *command.CLI) *cobra.Command {
 	fs := cmd.Flags()
 	fs.BoolVarP(&o.all, "all", "a", false, "Remove all unused images, not just dangling ones")
 	fs.BoolVarP(&o.force, "force", "f", false, "Do not prompt for confirmation")
-	fs.StringArrayVar(&o.filters, "filter", nil, `Provide filter values (e.g. "until=<timestamp>")`)
+	command.StringListVar(fs, &o.filters, "filter", `Provide filter values (e.g. "until=<timestamp>")`)
 	return cmd
 }
 

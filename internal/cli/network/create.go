@@ -33,8 +33,8 @@ func newCreateCommand(c *command.CLI) *cobra.Command {
 	fs.StringVar(&o.gateway, "gateway", "", "IPv4 Gateway for the subnet")
 	fs.StringVar(&o.ipRange, "ip-range", "", "Allocate container ip from a sub-range")
 	fs.BoolVar(&o.internal, "internal", false, "Restrict external access to the network")
-	fs.StringArrayVar(&o.labels, "label", nil, "Set metadata on a network")
-	fs.StringArrayVarP(&o.opts, "opt", "o", nil, "Set driver specific options")
+	command.StringListVar(fs, &o.labels, "label", "Set metadata on a network")
+	command.StringListVarP(fs, &o.opts, "opt", "o", "Set driver specific options")
 	return cmd
 }
 

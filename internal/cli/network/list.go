@@ -29,7 +29,7 @@ func newListCommand(c *command.CLI) *cobra.Command {
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Only display network IDs")
 	fs.BoolVar(&o.noTrunc, "no-trunc", false, "Do not truncate the output")
 	fs.StringVar(&o.format, "format", "", "Format output using a custom template")
-	fs.StringArrayVarP(&o.filters, "filter", "f", nil, `Provide filter values (e.g. "driver=bridge")`)
+	command.StringListVarP(fs, &o.filters, "filter", "f", `Provide filter values (e.g. "driver=bridge")`)
 	return cmd
 }
 

@@ -47,7 +47,7 @@ func newPruneCommand(c *command.CLI) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation (berth never prompts)")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "until=<timestamp>")`)
+	command.StringListVar(cmd.Flags(), &filters, "filter", `Provide filter values (e.g. "until=<timestamp>")`)
 	return cmd
 }
 
@@ -97,7 +97,7 @@ func newConnectCommand(c *command.CLI) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringArrayVar(&aliases, "alias", nil, "Add network-scoped alias for the container")
+	command.StringListVar(cmd.Flags(), &aliases, "alias", "Add network-scoped alias for the container")
 	cmd.Flags().StringVar(&ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
 	return cmd
 }

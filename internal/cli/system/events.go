@@ -38,7 +38,7 @@ func newEventsCommand(c *command.CLI) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&o.since, "since", "", "Show all events created since timestamp")
 	fs.StringVar(&o.until, "until", "", "Stream events until this timestamp")
-	fs.StringArrayVarP(&o.filters, "filter", "f", nil, "Filter output based on conditions provided")
+	command.StringListVarP(fs, &o.filters, "filter", "f", "Filter output based on conditions provided")
 	fs.StringVar(&o.format, "format", "", "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.")
 	return cmd
 }

@@ -35,8 +35,8 @@ func newCreateCommand(c *command.CLI) *cobra.Command {
 	fs.StringVarP(&o.driver, "driver", "d", "local", "Specify volume driver name")
 	fs.StringVar(&o.name, "name", "", "Specify volume name")
 	_ = fs.MarkHidden("name")
-	fs.StringArrayVarP(&o.opts, "opt", "o", nil, "Set driver specific options")
-	fs.StringArrayVar(&o.labels, "label", nil, "Set metadata for a volume")
+	command.StringListVarP(fs, &o.opts, "opt", "o", "Set driver specific options")
+	command.StringListVar(fs, &o.labels, "label", "Set metadata for a volume")
 	return cmd
 }
 

@@ -29,7 +29,7 @@ func newListCommand(c *command.CLI) *cobra.Command {
 	fs := cmd.Flags()
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "Only display volume names")
 	fs.StringVar(&o.format, "format", "", "Format output using a custom template")
-	fs.StringArrayVarP(&o.filters, "filter", "f", nil, `Provide filter values (e.g. "dangling=true")`)
+	command.StringListVarP(fs, &o.filters, "filter", "f", `Provide filter values (e.g. "dangling=true")`)
 	return cmd
 }
 
