@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 
 	"github.com/berth-engine/berth/internal/cli/command"
 	engine "github.com/berth-engine/berth/internal/daemon"
@@ -76,8 +77,18 @@ func setFlags(fs *pflag.FlagSet) map[string]bool {
 // command line, and returns the exit code: 125 for flag errors, 1 when the
 // engine fails.
 func Main(args []string) int {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(daemonGCPercent)
+	}
 	return runMain(engine.Run, args, os.Stderr)
 }
+
+// daemonGCPercent is the daemon's GOGC unless the environment sets one.
+// Its live heap is about 2 MB, so with Go's default the heap goal stays at
+// the 4 MB floor and a burst of container starts collects every seven
+// starts (7 cycles, about 2% of all the CPU of 50 starts). At 200 the
+// floor is 8 MB: half the cycles, for at most 4 MB more heap.
+const daemonGCPercent = 200
 
 func runMain(run RunFunc, args []string, errOut io.Writer) int {
 	root := &cobra.Command{
