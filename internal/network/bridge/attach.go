@@ -245,6 +245,9 @@ func (n *Network) addVeth(ep *Endpoint, nsfd int) error {
 	return nil
 }
 
+// loIndex is the interface index of lo in a network namespace.
+const loIndex = 1
+
 // configureInside sets up lo (when first) and ep's interface in the netns
 // the current thread is in, with the default route when first.
 func configureInside(ep *Endpoint, first bool) error {
@@ -254,10 +257,9 @@ func configureInside(ep *Endpoint, first bool) error {
 	}
 	defer h.Close()
 	if first {
-		lo, err := h.LinkByName("lo")
-		if err != nil {
-			return fmt.Errorf("lo: %w", err)
-		}
+		// lo is the first device of every network namespace: index 1,
+		// no lookup needed.
+		lo := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "lo", Index: loIndex}}
 		if err := h.LinkSetUp(lo); err != nil {
 			return fmt.Errorf("lo up: %w", err)
 		}
