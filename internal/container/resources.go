@@ -99,14 +99,17 @@ func checkMemory(r *ctr.Resources, f cgroup.Features, update bool) ([]string, er
 
 func checkCPU(r *ctr.Resources, f cgroup.Features) ([]string, error) {
 	var warn []string
-	ncpu := int64(cgroup.OnlineCPUs())
+	// The host's CPUs are read only for --cpus: a sysfs read on every
+	// create otherwise.
+	ncpu := func() int64 { return int64(cgroup.OnlineCPUs()) }
 	switch {
 	case r.NanoCPUs > 0 && r.CPUPeriod > 0:
 		return nil, invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set")
 	case r.NanoCPUs > 0 && r.CPUQuota > 0:
 		return nil, invalid("Conflicting options: Nano CPUs and CPU Quota cannot both be set")
-	case r.NanoCPUs != 0 && (r.NanoCPUs < 1e7 || r.NanoCPUs > ncpu*1e9):
-		return nil, invalid("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", ncpu, ncpu)
+	case r.NanoCPUs != 0 && (r.NanoCPUs < 1e7 || r.NanoCPUs > ncpu()*1e9):
+		n := ncpu()
+		return nil, invalid("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", n, n)
 	case r.CPUPeriod != 0 && (r.CPUPeriod < minCPUPeriod || r.CPUPeriod > maxCPUPeriod):
 		return nil, invalid("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
 	case r.CPUQuota > 0 && r.CPUQuota < minCPUQuota:
