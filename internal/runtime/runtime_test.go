@@ -531,7 +531,10 @@ func statusField(t *testing.T, pid int, field string) int {
 // hangs up: the container must still run to the end and log everything.
 func TestSlowAttachDoesNotBlock(t *testing.T) {
 	const size = 8 << 20 // past the 4 MiB a slow client may queue
-	b := newBundle(t, false, "sh", "-c", fmt.Sprintf("yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c %d", size))
+	// In 1 MiB bursts 50 ms apart: the reader that keeps up must never fall
+	// 4 MiB behind, even when a loaded machine holds the test process back
+	// for a moment (one 8 MiB burst is written in a few milliseconds).
+	b := newBundle(t, false, "sh", "-c", fmt.Sprintf("for i in 1 2 3 4 5 6 7 8; do yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c %d; sleep 0.05; done", size/8))
 	b.opts.LogMaxSize = 0 // keep every byte to count it
 	sh, _ := b.start(t)
 	attach(t, sh, "stdout")         // never read
