@@ -60,9 +60,11 @@ func (t *versionFallback) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode != http.StatusBadRequest || api == nil {
 		return resp, err
 	}
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	// Read the start of the answer to recognise it; the caller still gets
+	// all of it.
+	orig := resp.Body
+	body, rerr := io.ReadAll(io.LimitReader(orig, maxErrorBody))
+	resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), orig), orig}
 	if rerr != nil || !bytes.Contains(body, []byte("is too new")) {
 		return resp, nil
 	}
@@ -77,13 +79,19 @@ func (t *versionFallback) RoundTrip(req *http.Request) (*http.Response, error) {
 	if to == from {
 		return resp, nil
 	}
+	resp.Body.Close()
 	retry := req.Clone(req.Context())
 	retry.URL.Path = strings.Replace(req.URL.Path, from, to, 1)
 	retry.URL.RawPath = ""
 	if req.Body != nil {
 		if retry.Body, err = req.GetBody(); err != nil {
-			return resp, nil
+			return nil, err
 		}
 	}
 	return t.base.RoundTrip(retry)
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }

@@ -41,6 +41,11 @@ func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if strings.HasSuffix(r.URL.Path, "/containers/create") {
+		if strings.Contains(string(body), `"Image":"long-error"`) {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"message":"%s END"}`, strings.Repeat("x", 2*maxErrorBody))
+			return
+		}
 		if !strings.Contains(string(body), `"Image":"busybox"`) {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprintf(w, `{"message":"body lost: %q"}`, body)
@@ -115,5 +120,22 @@ func TestNewClientOlderDaemon(t *testing.T) {
 	}
 	if v := c.ClientVersion(); v != "1.41" {
 		t.Fatalf("client version %s after negotiation", v)
+	}
+}
+
+// TestNewClientOtherBadRequest: a 400 that is not about the version
+// reaches the caller whole, however long, and is not sent again.
+func TestNewClientOtherBadRequest(t *testing.T) {
+	f, host := serveFake(t, version.APIVersion)
+	c, err := newClient(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ContainerCreate(context.Background(), client.ContainerCreateOptions{Image: "long-error"})
+	if err == nil || !strings.HasSuffix(err.Error(), " END") {
+		t.Fatalf("error %v", err)
+	}
+	if got := f.got(); len(got) != 1 {
+		t.Fatalf("requests %q", got)
 	}
 }
