@@ -23,7 +23,7 @@ if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$ver" ]; then
 	exit 0
 fi
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$out.tmp"' EXIT
 mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/src"
 # deb-src twins of the deb lines this machine already uses, in a private
 # apt state: the system's own apt configuration is left alone.

@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 )
 
 // companion returns the executable name next to the daemon's binary self,
@@ -33,12 +35,41 @@ func shimBinary(self string) string {
 // 3 ms of CPU per exec, and every container start execs the runtime.
 const berthCrun = "berth-crun"
 
-// lookRuntime finds the binary of the OCI runtime name: berth-crun next to
-// the daemon's binary for "crun" when it is there, else name on PATH (or
-// name itself, when it is a path).
+// installedCrun returns the Debian source version of the installed crun
+// package, which build-crun.sh stamps its build with; cached, since the
+// daemon looks runtimes up a few times at start.
+var installedCrun = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command("dpkg-query", "-W", "-f", "${source:Version}", "crun").Output()
+	return strings.TrimSpace(string(out)), err
+})
+
+// currentBerthCrun returns berth-crun beside the daemon's binary when it
+// was built from the crun package installed now (its .version stamp). A
+// build older than the installed package (a security update not yet
+// rebuilt by `make build`) is passed over for the system's crun; stale is
+// then its stamp, for a warning.
+func currentBerthCrun(self string) (path, stale string, ok bool) {
+	p, ok := companion(self, berthCrun)
+	if !ok {
+		return "", "", false
+	}
+	stamp, err := os.ReadFile(p + ".version")
+	built := strings.TrimSpace(string(stamp))
+	if err != nil || built == "" {
+		built = "an unknown crun version"
+	}
+	if installed, err := installedCrun(); err == nil && installed == built {
+		return p, "", true
+	}
+	return "", built, false
+}
+
+// lookRuntime finds the binary of the OCI runtime name: a current
+// berth-crun next to the daemon's binary for "crun" when there is one,
+// else name on PATH (or name itself, when it is a path).
 func lookRuntime(self, name string) (string, error) {
 	if name == "crun" {
-		if p, ok := companion(self, berthCrun); ok {
+		if p, _, ok := currentBerthCrun(self); ok {
 			return p, nil
 		}
 	}

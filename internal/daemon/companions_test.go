@@ -35,20 +35,35 @@ func TestLookRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin)
-	if got, err := lookRuntime(self, "crun"); err != nil || got != onPath {
-		t.Fatalf("no berth-crun: got %q, %v; want %q", got, err, onPath)
+	installed := "1.8.1-1+deb12u1"
+	saved := installedCrun
+	installedCrun = func() (string, error) { return installed, nil }
+	t.Cleanup(func() { installedCrun = saved })
+	look := func(name, want string) {
+		t.Helper()
+		if got, err := lookRuntime(self, name); err != nil || got != want {
+			t.Fatalf("%s: got %q, %v; want %q", name, got, err, want)
+		}
 	}
+	look("crun", onPath) // no berth-crun
 	ours := filepath.Join(dir, berthCrun)
 	if err := os.WriteFile(ours, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := lookRuntime(self, "crun"); err != nil || got != ours {
-		t.Fatalf("got %q, %v; want %q", got, err, ours)
+	look("crun", onPath) // no stamp: not trusted
+	if err := os.WriteFile(ours+".version", []byte(installed+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	look("crun", ours)
+	// A security update of the crun package: the old build is passed over
+	// until it is rebuilt, and reported.
+	installed = "1.8.1-1+deb12u2"
+	look("crun", onPath)
+	if _, stale, ok := currentBerthCrun(self); ok || stale != "1.8.1-1+deb12u1" {
+		t.Fatalf("stale build: %q %v", stale, ok)
 	}
 	// A path is taken as it is, and only crun has a companion.
-	if got, err := lookRuntime(self, onPath); err != nil || got != onPath {
-		t.Fatalf("path: got %q, %v; want %q", got, err, onPath)
-	}
+	look(onPath, onPath)
 	if _, err := lookRuntime(self, "runc"); err == nil {
 		t.Fatal("runc: found, though it is neither on PATH nor beside the daemon")
 	}

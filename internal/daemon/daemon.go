@@ -147,6 +147,11 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Daemon, retErr
 	if err != nil {
 		return nil, fmt.Errorf("OCI runtime %q: %w", cfg.DefaultRuntime, err)
 	}
+	if _, stale, _ := currentBerthCrun(self); stale != "" {
+		installed, _ := installedCrun()
+		log.Warn("berth-crun was built from another crun than the installed one: the system's crun runs until `make build` rebuilds it",
+			"built-from", stale, "installed", installed)
+	}
 	d.runc = probeRuntime(runtimePath)
 	d.runtimes = knownRuntimes(self, cfg.DefaultRuntime, runtimePath)
 	if d.volumes, err = volume.New(d.db, filepath.Join(cfg.DataRoot, "volumes"), d.volumeUsers, volume.WithEvents(d.events)); err != nil {
