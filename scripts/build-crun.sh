@@ -40,15 +40,21 @@ log="$work/build.log"
 # only optional handler plugins). No libgcrypt: crun uses it only to cache
 # the seccomp filters it compiles, and Berth hands it compiled filters
 # (run.oci.seccomp_bpf_data).
-# The release tarball's Makefile misses two dependencies under make -j,
-# hence git-version.h and the embedded yajl first.
+# Under make -j the release tarball's Makefile orders too little for the
+# one target built here (automake's BUILT_SOURCES only guard `make all`):
+# crun's own sources include git-version.h and the headers libocispec
+# generates, and libocispec needs the embedded yajl. So these go first, each
+# on its own.
 if ! (cd "$src" &&
 	./configure --disable-systemd --disable-criu --disable-dl --disable-shared --enable-static \
 		--enable-embedded-yajl ac_cv_search_gcry_check_version=no &&
 	make git-version.h &&
 	make -C libocispec/yajl -j"$(nproc)" &&
+	make -C libocispec -j"$(nproc)" libocispec.la &&
 	make -j"$(nproc)" crun LDFLAGS=-all-static) >"$log" 2>&1; then
-	tail -n 30 "$log" >&2
+	tail -n 15 "$log" >&2
+	echo "build-crun: the first errors:" >&2
+	grep -m 8 -E 'error|Error [0-9]' "$log" >&2 || true
 	echo "build-crun: building crun $ver failed" >&2
 	exit 1
 fi
