@@ -20,25 +20,34 @@ import (
 // `berth run -d`. A daemon that answers that this version is too new (an
 // older Berth, or a Docker engine) gets the request again at the version
 // it reports, and so do the requests that follow (versionFallback).
-func newClient(host string) (*client.Client, error) {
+func newClient(host string) (*client.Client, *poster, error) {
 	u, err := client.ParseHostURL(host)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tr := &http.Transport{}
 	if err := sockets.ConfigureTransport(tr, u.Scheme, u.Host); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fb := &versionFallback{base: tr}
+	hc := &http.Client{Transport: fb}
 	// WithHost first: it sets the address the client dials (and builds
 	// URLs with); WithHTTPClient then replaces its transport with ours.
-	c, err := client.New(client.WithHost(host), client.WithHTTPClient(&http.Client{Transport: fb}),
+	c, err := client.New(client.WithHost(host), client.WithHTTPClient(hc),
 		client.WithAPIVersion(version.APIVersion))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	// The client wrapped our transport in OpenTelemetry's, which records
+	// spans and metrics nobody collects here: a CLI run sends one or two
+	// requests and exits.
+	hc.Transport = fb
 	fb.api.Store(c)
-	return c, nil
+	addr := u.Host
+	if u.Scheme == "unix" || u.Scheme == "npipe" {
+		addr = client.DummyHost
+	}
+	return c, &poster{hc: hc, addr: addr, api: c}, nil
 }
 
 // versionFallback is the transport of newClient's client. On a "client

@@ -81,7 +81,7 @@ func serveFake(t *testing.T, maxVersion string) (*fakeDaemon, string) {
 // first request goes out at once, with no /_ping before it.
 func TestNewClientNoPing(t *testing.T) {
 	f, host := serveFake(t, version.APIVersion)
-	c, err := newClient(host)
+	c, _, err := newClient(host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestNewClientNoPing(t *testing.T) {
 // later requests use that version directly.
 func TestNewClientOlderDaemon(t *testing.T) {
 	f, host := serveFake(t, "1.41")
-	c, err := newClient(host)
+	c, _, err := newClient(host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestNewClientOlderDaemon(t *testing.T) {
 // reaches the caller whole, however long, and is not sent again.
 func TestNewClientOtherBadRequest(t *testing.T) {
 	f, host := serveFake(t, version.APIVersion)
-	c, err := newClient(host)
+	c, _, err := newClient(host)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ type CLI struct {
 
 	once   sync.Once
 	client APIClient
+	poster *poster // nil with a client from NewWithClient
 	err    error
 }
 
@@ -59,7 +60,11 @@ func (c *CLI) Client(ctx context.Context) (APIClient, error) {
 				return
 			}
 		}
-		c.client, c.err = newClient(c.Host)
+		var api *client.Client
+		api, c.poster, c.err = newClient(c.Host)
+		if c.err == nil {
+			c.client = api
+		}
 	})
 	return c.client, c.err
 }
