@@ -194,11 +194,7 @@ func (e *setEncoder) fields(v reflect.Value, seen map[string]bool) error {
 			continue
 		}
 		seen[name] = true
-		if e.buf[len(e.buf)-1] != '{' {
-			e.buf = append(e.buf, ',')
-		}
-		e.buf = appendString(e.buf, name)
-		e.buf = append(e.buf, ':')
+		e.key(name)
 		if strings.Contains(","+opts+",", ",string,") {
 			b, err := json.Marshal(fv.Interface())
 			if err != nil {
@@ -212,6 +208,15 @@ func (e *setEncoder) fields(v reflect.Value, seen map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// key appends name as the next key of the object being written.
+func (e *setEncoder) key(name string) {
+	if e.buf[len(e.buf)-1] != '{' {
+		e.buf = append(e.buf, ',')
+	}
+	e.buf = appendString(e.buf, name)
+	e.buf = append(e.buf, ':')
 }
 
 // first appends the first field of struct v that encoding/json writes, set
@@ -230,11 +235,7 @@ func (e *setEncoder) first(v reflect.Value, seen map[string]bool) error {
 			continue
 		}
 		seen[name] = true
-		if e.buf[len(e.buf)-1] != '{' {
-			e.buf = append(e.buf, ',')
-		}
-		e.buf = appendString(e.buf, name)
-		e.buf = append(e.buf, ':')
+		e.key(name)
 		b, err := json.Marshal(v.Field(i).Interface())
 		if err != nil {
 			return err
