@@ -13,8 +13,12 @@ N=${N:-50}
 P=${P:-8}
 # Each start figure is the median of ROUNDS starts of N (the containers of
 # all but the last round are removed again): one start of 50 varies by
-# 15% on this VM, and the first on a fresh daemon pays its warm-up.
-ROUNDS=${ROUNDS:-3}
+# 15% on this VM, and the first on a fresh daemon pays its warm-up. The
+# VM's speed also drifts over minutes (the same start took 0.6 s in one
+# run and 0.95 s in the next), so Berth's and Docker's rounds alternate:
+# each pair of rounds meets the same machine, and each start but the last
+# Docker one begins with no container of either engine running.
+ROUNDS=${ROUNDS:-5}
 bench_image
 bench_start_berth
 bench_start_docker
@@ -51,37 +55,61 @@ fi 2>&1
 start_many() { # host cli [run flags]
 	local t0 t1 host=$1 cli=$2
 	shift 2
+	# The host goes in the environment once: xargs then runs the CLI itself
+	# rather than through env(1), an exec that is not the CLI's.
+	export DOCKER_HOST="$host" BERTH_HOST="$host"
 	t0=$(now)
-	seq "$N" | xargs -P "$P" -I{} env DOCKER_HOST="$host" BERTH_HOST="$host" "$cli" run -d "$@" bench sleep 1000 >/dev/null
+	seq "$N" | xargs -P "$P" -I{} "$cli" run -d "$@" bench sleep 1000 >/dev/null
 	t1=$(now)
 	echo $((t1 - t0))
 }
 rm_all() { DOCKER_HOST=$1 "$DOCKER_CLI" rm -f $(DOCKER_HOST=$1 "$DOCKER_CLI" ps -aq) >/dev/null 2>&1 || true; }
-# rounds host START-COMMAND...: runs the start ROUNDS times (removing the
-# containers between rounds) and prints the median ns; the rounds' ms go to
-# $BENCH_WORK/rounds.
+# rounds NAME HOST START-COMMAND... [-- NAME HOST START-COMMAND...]: runs
+# each start ROUNDS times, the starts of one round one after the other
+# (removing each one's containers before the next, but in the last round),
+# and writes each one's rounds in ns to $BENCH_WORK/rounds/NAME.
 rounds() {
-	local host=$1 r t all=()
-	shift
-	for r in $(seq "$ROUNDS"); do
-		t=$("$@")
-		all+=("$t")
-		[ "$r" -lt "$ROUNDS" ] && rm_all "$host"
+	local r i t
+	local -a names=() hosts=() cmds=()
+	mkdir -p "$BENCH_WORK/rounds"
+	while [ $# -gt 0 ]; do
+		names+=("$1") hosts+=("$2")
+		shift 2
+		local cmd=()
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do cmd+=("$1"); shift; done
+		[ $# -gt 0 ] && shift
+		cmds+=("$(printf '%q ' "${cmd[@]}")")
+		: >"$BENCH_WORK/rounds/${names[-1]}"
 	done
-	printf '%s\n' "${all[@]}" | awk '{printf "%s%d", (NR > 1 ? " " : ""), $1 / 1e6}' >"$BENCH_WORK/rounds"
-	printf '%s\n' "${all[@]}" | sort -n | sed -n "$(((ROUNDS + 1) / 2))p"
+	for r in $(seq "$ROUNDS"); do
+		for i in "${!names[@]}"; do
+			t=$(eval "${cmds[$i]}")
+			echo "$t" >>"$BENCH_WORK/rounds/${names[$i]}"
+			if [ "$r" -lt "$ROUNDS" ]; then rm_all "${hosts[$i]}"; fi
+		done
+	done
 }
-# show LABEL NS [EXTRA]: one start line, with the rounds behind the median
-show() { printf "  %-40s %8.0f ms  (%s)%s\n" "$1" "$(echo "$2/1000000" | bc -l)" "$(cat "$BENCH_WORK/rounds")" "${3:-}"; }
+# median_of NAME: the median of NAME's rounds, in ns
+median_of() { sort -n "$BENCH_WORK/rounds/$1" | sed -n "$(((ROUNDS + 1) / 2))p"; }
+# show LABEL NAME [EXTRA]: one start line, with the rounds behind the median
+show() {
+	printf "  %-40s %8.0f ms  (%s)%s\n" "$1" "$(echo "$(median_of "$2")/1000000" | bc -l)" \
+		"$(awk '{printf "%s%d", (NR > 1 ? " " : ""), $1 / 1e6}' "$BENCH_WORK/rounds/$2")" "${3:-}"
+}
 stats_ms() { # host cli
 	local t0 t1
 	t0=$(now); DOCKER_HOST="$1" BERTH_HOST="$1" "$2" stats --no-stream >/dev/null; t1=$(now)
 	echo $((t1 - t0))
 }
 
-echo "start $N containers, $P in parallel (median of $ROUNDS rounds), then stats --no-stream over them:"
-berth_start=$(rounds "$BH" start_many "$BH" "$BERTH")
-show "berth CLI -> Berth: start" "$berth_start"
+echo "start $N containers, $P in parallel (median of $ROUNDS rounds, Berth's and Docker's alternating), then stats --no-stream over them:"
+if [ -n "$have_docker" ]; then
+	rounds berth "$BH" start_many "$BH" "$BERTH" -- docker "$DH" start_many "$DH" "$DOCKER_CLI"
+else
+	rounds berth "$BH" start_many "$BH" "$BERTH"
+fi
+berth_start=$(median_of berth)
+show "berth CLI -> Berth: start" berth
 berth_stats=$(for _ in 1 2 3; do stats_ms "$BH" "$BERTH"; done | median)
 dstats_berth=$(for _ in 1 2 3; do stats_ms "$BH" "$DOCKER_CLI"; done | median)
 printf "  %-40s %8s ms\n" "berth CLI -> Berth: stats --no-stream" "$berth_stats" "docker CLI -> Berth: stats --no-stream" "$dstats_berth"
@@ -95,8 +123,8 @@ read -r srss spss < <(mem_of $shims)
 nshim=$(echo "$shims" | wc -w)
 printf "  %-40s RSS %6d KiB  PSS %6d KiB  (per shim, %d shims)\n" "berth shim" "$((srss / nshim))" "$((spss / nshim))" "$nshim"
 if [ -n "$have_docker" ]; then
-	docker_start=$(rounds "$DH" start_many "$DH" "$DOCKER_CLI")
-	show "docker CLI -> Docker: start" "$docker_start" "   Berth $(ratio "$docker_start" "$berth_start")x faster"
+	docker_start=$(median_of docker)
+	show "docker CLI -> Docker: start" docker "   Berth $(ratio "$docker_start" "$berth_start")x faster"
 	dstats=$(for _ in 1 2 3; do stats_ms "$DH" "$DOCKER_CLI"; done | median)
 	printf "  %-40s %8s ms\n" "docker CLI -> Docker: stats --no-stream" "$dstats"
 	dshims=$(pgrep -f containerd-shim-runc-v2 || true)
@@ -109,10 +137,10 @@ if [ "$(BERTH_HOST=$BH "$BERTH" info --format '{{.DefaultRuntime}}')" != runc ];
 	# The same start with runc, the runtime Docker uses (`--runtime runc`),
 	# once the first containers are gone.
 	rm_all "$BH"
-	runc_start=$(rounds "$BH" start_many "$BH" "$BERTH" --runtime runc)
+	rounds runc "$BH" start_many "$BH" "$BERTH" --runtime runc
 	extra=
-	if [ -n "$have_docker" ]; then extra="   Berth $(ratio "$docker_start" "$runc_start")x faster"; fi
-	show "berth CLI -> Berth (runc): start" "$runc_start" "$extra"
+	if [ -n "$have_docker" ]; then extra="   Berth $(ratio "$docker_start" "$(median_of runc)")x faster"; fi
+	show "berth CLI -> Berth (runc): start" runc "$extra"
 fi
 
 # The same start through the Engine API from one client process (create,
@@ -120,10 +148,14 @@ fi
 # without a CLI process started per container on either side.
 go build -o "$BENCH_WORK/startmany" ./bench/startmany
 rm_all "$BH"
-api_berth=$(rounds "$BH" "$BENCH_WORK/startmany" -H "$BH" -n "$N" -p "$P" bench sleep 1000)
-show "API client -> Berth: start" "$api_berth"
 if [ -n "$have_docker" ]; then
 	rm_all "$DH"
-	api_docker=$(rounds "$DH" "$BENCH_WORK/startmany" -H "$DH" -n "$N" -p "$P" bench sleep 1000)
-	show "API client -> Docker: start" "$api_docker" "   Berth $(ratio "$api_docker" "$api_berth")x faster"
+	rounds api_berth "$BH" "$BENCH_WORK/startmany" -H "$BH" -n "$N" -p "$P" bench sleep 1000 -- \
+		api_docker "$DH" "$BENCH_WORK/startmany" -H "$DH" -n "$N" -p "$P" bench sleep 1000
+else
+	rounds api_berth "$BH" "$BENCH_WORK/startmany" -H "$BH" -n "$N" -p "$P" bench sleep 1000
+fi
+show "API client -> Berth: start" api_berth
+if [ -n "$have_docker" ]; then
+	show "API client -> Docker: start" api_docker "   Berth $(ratio "$(median_of api_docker)" "$(median_of api_berth)")x faster"
 fi
