@@ -43,11 +43,11 @@ func newClient(host string) (*client.Client, *poster, error) {
 	// requests and exits.
 	hc.Transport = fb
 	fb.api.Store(c)
-	addr := u.Host
+	p := &poster{hc: hc, addr: u.Host, api: c}
 	if u.Scheme == "unix" || u.Scheme == "npipe" {
-		addr = client.DummyHost
+		p.hostHeader = client.DummyHost
 	}
-	return c, &poster{hc: hc, addr: addr, api: c}, nil
+	return c, p, nil
 }
 
 // versionFallback is the transport of newClient's client. On a "client

@@ -14,9 +14,12 @@ import (
 // poster sends requests whose JSON body the caller encoded itself (see
 // MarshalSet), over the API client's HTTP client and at its API version.
 type poster struct {
-	hc   *http.Client
-	addr string // the URL host: the daemon's TCP address, or a placeholder for sockets
-	api  *client.Client
+	hc *http.Client
+	// addr is the URL host, the daemon's address as the API client has it
+	// (a socket's path): requests to the same one share its connections.
+	addr       string
+	hostHeader string // for sockets, the Host header the API client sends
+	api        *client.Client
 }
 
 // ErrNotSent is PostJSON's answer when it sent nothing: the CLI has no
@@ -35,12 +38,16 @@ func (c *CLI) PostJSON(ctx context.Context, path string, query url.Values, body 
 	if p == nil {
 		return nil, ErrNotSent
 	}
-	u := url.URL{Scheme: "http", Host: p.addr, Path: "/v" + p.api.ClientVersion() + path, RawQuery: query.Encode()}
+	u := url.URL{Scheme: "http", Path: "/v" + p.api.ClientVersion() + path, RawQuery: query.Encode()}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
+	req.URL.Host = p.addr // set here: a socket's path does not parse as a URL's host
 	req.Header.Set("Content-Type", "application/json")
+	if p.hostHeader != "" {
+		req.Host = p.hostHeader
+	}
 	resp, err := p.hc.Do(req)
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -124,7 +125,11 @@ func createDirect(ctx context.Context, c *command.CLI, name string, req createRe
 	if err != nil {
 		return client.ContainerCreateResult{}, err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Read to the end, so that the connection serves the start next.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+	}()
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
 		return client.ContainerCreateResult{}, errResend
 	}

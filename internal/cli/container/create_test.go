@@ -27,6 +27,7 @@ type fakeCreates struct {
 	mu     sync.Mutex
 	bodies []map[string]any
 	names  []string
+	conns  int
 }
 
 func (f *fakeCreates) start(t *testing.T) *command.CLI {
@@ -54,6 +55,13 @@ func (f *fakeCreates) start(t *testing.T) *command.CLI {
 		w.WriteHeader(f.status)
 		io.WriteString(w, f.answer)
 	})}
+	srv.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			f.mu.Lock()
+			f.conns++
+			f.mu.Unlock()
+		}
+	}
 	go srv.Serve(l) //nolint:errcheck // ends with Close
 	t.Cleanup(func() { srv.Close() })
 	var out, errOut bytes.Buffer
@@ -86,6 +94,15 @@ func TestCreateDirect(t *testing.T) {
 	}
 	if got := c.Err.(*bytes.Buffer).String(); got != "WARNING: careful\n" {
 		t.Errorf("stderr %q", got)
+	}
+	// The API client's next request (the start, in `run`) takes the same
+	// connection.
+	api, _ := c.Client(context.Background())
+	if _, err := api.ContainerCreate(context.Background(), createOptionsFor("", req)); err != nil {
+		t.Fatal(err)
+	}
+	if f.conns != 1 {
+		t.Errorf("%d connections, want 1", f.conns)
 	}
 }
 
