@@ -40,7 +40,8 @@ var (
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
-// value appends v, which its caller found set (see unset).
+// value appends v. Fields that are unset never get here (see unset); map
+// values and slice elements are written whatever they hold.
 func (e *setEncoder) value(v reflect.Value) error {
 	if !v.IsValid() {
 		e.buf = append(e.buf, "null"...)
@@ -54,16 +55,10 @@ func (e *setEncoder) value(v reflect.Value) error {
 		// HardwareAddr…): small, so encoding/json's way costs little.
 		// Through a pointer when there is one, as encoding/json reaches
 		// methods on pointer receivers.
-		x := v.Interface()
 		if v.CanAddr() {
-			x = v.Addr().Interface()
+			return e.marshal(v.Addr().Interface())
 		}
-		b, err := json.Marshal(x)
-		if err != nil {
-			return err
-		}
-		e.buf = append(e.buf, b...)
-		return nil
+		return e.marshal(v.Interface())
 	}
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -85,12 +80,7 @@ func (e *setEncoder) value(v reflect.Value) error {
 			return nil
 		}
 		if t.Key().Kind() != reflect.String {
-			b, err := json.Marshal(v.Interface())
-			if err != nil {
-				return err
-			}
-			e.buf = append(e.buf, b...)
-			return nil
+			return e.marshal(v.Interface())
 		}
 		keys := v.MapKeys()
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
@@ -109,12 +99,7 @@ func (e *setEncoder) value(v reflect.Value) error {
 		return nil
 	case reflect.Slice, reflect.Array:
 		if t.Kind() == reflect.Slice && (v.IsNil() || t.Elem().Kind() == reflect.Uint8) {
-			b, err := json.Marshal(v.Interface()) // null, or base64
-			if err != nil {
-				return err
-			}
-			e.buf = append(e.buf, b...)
-			return nil
+			return e.marshal(v.Interface()) // null, or base64
 		}
 		e.buf = append(e.buf, '[')
 		for i := range v.Len() {
@@ -134,12 +119,7 @@ func (e *setEncoder) value(v reflect.Value) error {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		e.buf = strconv.AppendUint(e.buf, v.Uint(), 10)
 	case reflect.String, reflect.Float32, reflect.Float64:
-		// encoding/json's escaping and number formats.
-		b, err := json.Marshal(v.Interface())
-		if err != nil {
-			return err
-		}
-		e.buf = append(e.buf, b...)
+		return e.marshal(v.Interface()) // encoding/json's escaping and number formats
 	default:
 		return fmt.Errorf("json: unsupported type %s", t)
 	}
@@ -236,12 +216,7 @@ func (e *setEncoder) first(v reflect.Value, seen map[string]bool) error {
 		}
 		seen[name] = true
 		e.key(name)
-		b, err := json.Marshal(v.Field(i).Interface())
-		if err != nil {
-			return err
-		}
-		e.buf = append(e.buf, b...)
-		return nil
+		return e.marshal(v.Field(i).Interface())
 	}
 	return nil
 }
@@ -257,6 +232,16 @@ func unset(v reflect.Value) bool {
 		return v.IsZero()
 	}
 	return v.IsZero()
+}
+
+// marshal appends x the way encoding/json writes it.
+func (e *setEncoder) marshal(x any) error {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return err
+	}
+	e.buf = append(e.buf, b...)
+	return nil
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json does.
