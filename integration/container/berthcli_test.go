@@ -56,6 +56,28 @@ func TestBerthCLI(t *testing.T) {
 	if out, _, _ := berth("", "inspect", "-f", "{{.State.Running}} {{.Name}}", "bg"); out != "true /bg\n" {
 		t.Fatalf("inspect: %q", out)
 	}
+	// The CLI sends the create body itself and, when refused, once more
+	// through the API client: the daemon's errors reach the user unchanged.
+	if _, e, code := berth("", "run", "-d", "--name", "bg", "busybox", "true"); code != 125 || !strings.Contains(e, `The container name "/bg" is already in use`) {
+		t.Fatalf("name conflict: %d %s", code, e)
+	}
+	if _, e, code := berth("", "create", "--pull", "never", "no-such-image:v1", "true"); code != 125 || !strings.Contains(e, "No such image") {
+		t.Fatalf("missing image: %d %s", code, e)
+	}
+	if _, e, code := berth("", "create", "--memory", "1k", "busybox", "true"); code != 125 || !strings.Contains(e, "Minimum memory limit") {
+		t.Fatalf("bad memory: %d %s", code, e)
+	}
+	if out, _, _ := berth("", "ps", "-aq"); len(strings.Fields(out)) != 1 {
+		t.Fatalf("a refused create left a container: %q", out)
+	}
+	capped, e, code := berth("", "create", "--cap-add", "net_admin", "--cap-drop", "CHOWN", "--cap-drop", "chown", "--entrypoint", "", "busybox")
+	if code != 0 {
+		t.Fatalf("create: %d %s", code, e)
+	}
+	if out, _, _ := berth("", "inspect", "-f", "{{.HostConfig.CapAdd}} {{.HostConfig.CapDrop}} {{json .Config.Entrypoint}}", strings.TrimSpace(capped)); out != "[CAP_NET_ADMIN] [CAP_CHOWN] [\"\"]\n" {
+		t.Fatalf("create request: %q", out)
+	}
+	berth("", "rm", strings.TrimSpace(capped))
 	if out, _, code := berth("", "stop", "-t", "1", "bg"); code != 0 || out != "bg\n" {
 		t.Fatalf("stop: %d %q", code, out)
 	}
